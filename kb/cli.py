@@ -1,0 +1,233 @@
+"""The ``kb`` command. Only this module talks to the user; the library raises, this prints.
+
+Exit status: 0 success, 1 invalid records or a failed check, 2 wrong usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from kb import loader
+from kb.errors import KBError, RecordsInvalid, UnknownRecord
+
+
+class UsageError(Exception):
+    """Wrong arguments: exit status 2."""
+
+
+def _records_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--records", metavar="PATH", type=Path, default=None,
+                        help="records folder (default: the repository's records/)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kb",
+        description="AI chip export-controls knowledge base: validate records, classify chips.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser("validate", help="check every record; print counts or every problem")
+    p.add_argument("path", nargs="?", type=Path, default=None,
+                   help="records folder (default: the repository's records/)")
+    p.add_argument("--format", choices=("text", "github"), default="text",
+                   help="github: GitHub Actions annotations")
+
+    p = sub.add_parser("classify", help="which controls catch a chip on a date, and why")
+    p.add_argument("chip", help="chip id, e.g. nvidia-h20")
+    p.add_argument("--on", metavar="DATE", default=None, help="YYYY-MM-DD (default: today)")
+    p.add_argument("--to", metavar="CC", default=None,
+                   help="destination country (ISO code): also list licence requirements")
+    p.add_argument("--hq", metavar="CC", default=None,
+                   help="country where the buyer's parent is headquartered (with --to)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    _records_arg(p)
+
+    p = sub.add_parser("timeline", help="a chip's status changes across every rule")
+    p.add_argument("chip")
+    p.add_argument("--json", action="store_true")
+    _records_arg(p)
+
+    p = sub.add_parser("whatif", help="which chips a hypothetical criterion catches")
+    p.add_argument("criterion",
+                   help="criterion as YAML or JSON, e.g. '{tpp: {gte: 1000}}'")
+    p.add_argument("--on", metavar="DATE", default=None,
+                   help="compare with the rules in force on this date (default: today)")
+    p.add_argument("--json", action="store_true")
+    _records_arg(p)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    try:
+        return int(_COMMANDS[args.command](args))
+    except UsageError as exc:
+        print(f"kb {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except RecordsInvalid as exc:
+        _print_problems(exc.problems, "text")
+        return 1
+    except UnknownRecord as exc:
+        print(f"kb {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KBError as exc:
+        print(f"kb {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # e.g. `kb classify x | head`
+        return 0
+
+
+def _print_problems(problems: Sequence[Any], fmt: str) -> None:
+    for p in problems:
+        print(p.format_github() if fmt == "github" else p.format(), file=sys.stderr if
+              fmt == "text" else sys.stdout)
+    errors = sum(1 for p in problems if p.severity == "error")
+    warnings = len(problems) - errors
+    if fmt == "text":
+        print(f"{errors} error(s), {warnings} warning(s)", file=sys.stderr)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    root = args.path if args.path is not None else loader.default_root()
+    if not root.is_dir():
+        raise UsageError(f"no records folder at {root}")
+    result = loader.load_records(root)
+    if result.problems:
+        _print_problems(result.problems, args.format)
+    if result.errors:
+        return 1
+    counts = ", ".join(f"{len(v)} {k}" for k, v in result.records.items())
+    print(f"ok: {counts}")
+    return 0
+
+
+def _base(args: argparse.Namespace) -> Any:
+    return loader.load(args.records)
+
+
+def _date_arg(value: str | None) -> Any:
+    from kb.knowledge import as_day
+
+    try:
+        return as_day(value)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    base = _base(args)
+    on = _date_arg(args.on)
+    chip = base.chip(args.chip)
+    dets = base.classify(chip, on)
+    reqs = None
+    if args.to:
+        try:
+            reqs = base.license_required(chip, args.to, on, headquartered_in=args.hq)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    if args.json:
+        out: dict[str, Any] = {
+            "chip": chip.id, "on": on.isoformat(), "tpp": chip.tpp,
+            "performance_density": chip.performance_density,
+            "determinations": [
+                {"rule_id": d.rule_id, "control_id": d.control_id, "controlled": d.controlled,
+                 "reasons": d.reasons, "missing": d.missing} for d in dets
+            ],
+        }
+        if reqs is not None:
+            out["destination"] = args.to.upper()
+            out["requirements"] = [r.__dict__ for r in reqs]
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+        return 0
+    print(f"{chip.name} ({chip.id}) on {on.isoformat()}")
+    if not dets:
+        print("  no chip control in force on this date")
+    width = max((len(d.rule_id) for d in dets), default=0)
+    for d in dets:
+        print(f"  {d.rule_id:<{width}}  {d.control_id:<10} {d.status}")
+        for reason in d.reasons:
+            print(f"  {'':<{width}}  {'':<10}   - {reason}")
+    if reqs is not None:
+        dest = args.to.upper()
+        if not reqs:
+            print(f"licence to {dest}: none required by the recorded rules")
+        for r in reqs:
+            need = "licence required" if r.required else "licence may be required (undetermined)"
+            via = " (buyer headquartered there)" if r.basis == "headquarters" else ""
+            print(f"licence to {dest}{via}: {need} under {r.rule_id} {r.control_id}; "
+                  f"policy: {r.policy or 'not stated'}"
+                  + (f"; exceptions: {', '.join(r.exceptions)}" if r.exceptions else ""))
+    return 0
+
+
+def cmd_timeline(args: argparse.Namespace) -> int:
+    base = _base(args)
+    chip = base.chip(args.chip)
+    entries = base.timeline(chip)
+    if args.json:
+        print(json.dumps([
+            {"date": e.date.isoformat(), "status": e.status,
+             "controlled_by": [list(k) for k in e.controlled_by],
+             "undetermined": [list(k) for k in e.undetermined],
+             "released_from": [list(k) for k in e.released_from]} for e in entries
+        ], indent=2))
+        return 0
+    print(f"{chip.name} ({chip.id})")
+    if not entries:
+        print("  never caught by a recorded chip control")
+    for e in entries:
+        detail = ", ".join(f"{r} {c}" for r, c in e.controlled_by or e.undetermined)
+        print(f"  from {e.date.isoformat()}: {e.status}" + (f" ({detail})" if detail else ""))
+    return 0
+
+
+def cmd_whatif(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from kb import yamlsafe
+
+    parsed = yamlsafe.parse_text(args.criterion)
+    if parsed.issues:
+        raise UsageError("criterion: " + "; ".join(i.message for i in parsed.issues))
+    base = _base(args)
+    try:
+        result = base.what_if(parsed.data, on=_date_arg(args.on))
+    except ValidationError as exc:
+        msgs = [f"{'.'.join(map(str, e['loc'])) or 'criterion'}: {e['msg']}"
+                for e in exc.errors(include_url=False)]
+        raise UsageError("invalid criterion: " + "; ".join(msgs)) from None
+    if args.json:
+        print(json.dumps(result.__dict__, default=str, indent=2))
+        return 0
+    print(f"caught ({len(result.caught)}): {', '.join(result.caught) or '-'}")
+    print(f"newly caught vs rules on {result.on}: {', '.join(result.newly_caught) or '-'}")
+    print(f"released vs rules on {result.on}: {', '.join(result.released) or '-'}")
+    if result.undetermined:
+        print(f"undetermined ({len(result.undetermined)}):")
+        for cid, missing in result.undetermined.items():
+            print(f"  {cid}: missing {', '.join(missing)}")
+    return 0
+
+
+_COMMANDS = {
+    "validate": cmd_validate,
+    "classify": cmd_classify,
+    "timeline": cmd_timeline,
+    "whatif": cmd_whatif,
+}
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,332 @@
+"""The rules engine: three-valued criteria, determinations, licence requirements, timelines, what-if.
+
+Pure functions over records already validated: no I/O, no clock (callers pass the date).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from kb.metrics import METRICS, format_number
+from kb.models import Chip, Control, CountryGroup, Reach, Rule
+from kb.models.criteria import Criterion
+
+_OP_TEXT = {"gte": "≥", "gt": ">", "lte": "≤", "lt": "<", "eq": "=", "in": "in"}
+_NEGATED = {"gte": "<", "gt": "≤", "lte": ">", "lt": "≥", "eq": "≠", "in": "not in"}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Kleene truth value of a criterion with the reasons and the figures it lacked."""
+
+    value: bool | None
+    reasons: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+
+
+def _show(metric: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return format_number(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(_show(metric, v) for v in value) + "]"
+    return str(value)
+
+
+def _compare(op: str, actual: Any, expected: Any) -> bool:
+    if op == "gte":
+        return bool(actual >= expected)
+    if op == "gt":
+        return bool(actual > expected)
+    if op == "lte":
+        return bool(actual <= expected)
+    if op == "lt":
+        return bool(actual < expected)
+    if op == "eq":
+        return bool(actual == expected)
+    return actual in expected
+
+
+def _metric_outcome(name: str, test: Any, chip: Chip) -> Outcome:
+    metric = METRICS[name]
+    actual = metric.get(chip)
+    if actual is None:
+        inputs = metric.inputs or (name,)
+        return Outcome(None, (f"{metric.label} unknown (missing {', '.join(inputs)})",), inputs)
+    if metric.type == "bool":
+        ok = actual == test
+        label = metric.label
+        text = label if actual else f"not {label}"
+        return Outcome(ok, (text,))
+    results = []
+    for op, expected in test.items():
+        ok = _compare(op, actual, expected)
+        sign = _OP_TEXT[op] if ok else _NEGATED[op]
+        unit = f" {metric.unit}" if metric.unit and metric.type == "number" else ""
+        results.append(Outcome(ok, (f"{metric.label} {_show(name, actual)}{unit} {sign} "
+                                    f"{_show(name, expected)}{unit}",)))
+    return _all(results)
+
+
+def _all(parts: list[Outcome]) -> Outcome:
+    if any(p.value is False for p in parts):
+        chosen = [p for p in parts if p.value is False]
+        return Outcome(False, _cat(p.reasons for p in chosen))
+    missing = _cat(p.missing for p in parts)
+    if any(p.value is None for p in parts):
+        return Outcome(None, _cat(p.reasons for p in parts), missing)
+    return Outcome(True, _cat(p.reasons for p in parts))
+
+
+def _any(parts: list[Outcome]) -> Outcome:
+    if any(p.value is True for p in parts):
+        chosen = [p for p in parts if p.value is True]
+        return Outcome(True, _cat(p.reasons for p in chosen))
+    if any(p.value is None for p in parts):
+        return Outcome(None, _cat(p.reasons for p in parts), _cat(p.missing for p in parts))
+    return Outcome(False, _cat(p.reasons for p in parts))
+
+
+def _cat(groups: Iterable[Iterable[str]]) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for group in groups:
+        for item in group:
+            seen.setdefault(item, None)
+    return tuple(seen)
+
+
+def evaluate(criterion: Any, chip: Chip) -> Outcome:
+    """Evaluate a criterion on a chip: True, False or None (unknown), with reasons."""
+    parts: list[Outcome] = []
+    for key, value in criterion.parts():
+        if key == "all":
+            parts.append(_all([evaluate(c, chip) for c in value]))
+        elif key == "any":
+            parts.append(_any([evaluate(c, chip) for c in value]))
+        elif key == "not_":
+            inner = evaluate(value, chip)
+            flipped = None if inner.value is None else not inner.value
+            parts.append(Outcome(flipped, inner.reasons, inner.missing))
+        else:
+            parts.append(_metric_outcome(key, value, chip))
+    return _all(parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# Determinations
+
+
+@dataclass(frozen=True)
+class Determination:
+    """What one control of one rule says about one chip on one date."""
+
+    rule_id: str
+    control_id: str
+    controlled: bool | None
+    reasons: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return {True: "controlled", False: "not controlled", None: "undetermined"}[self.controlled]
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A licence requirement (or possible one) for a chip to a destination on a date."""
+
+    rule_id: str
+    control_id: str
+    destination: str
+    required: bool | None
+    """True: a licence is needed; None: undetermined because a figure is missing."""
+    basis: str
+    """"destination" (the country is reached) or "headquarters" (the buyer's parent is)."""
+    policy: str | None
+    policy_note: str | None
+    exceptions: list[str]
+    reasons: list[str]
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """The chip's status from ``date`` until the next entry."""
+
+    date: dt.date
+    controlled_by: list[tuple[str, str]]
+    undetermined: list[tuple[str, str]]
+    released_from: list[tuple[str, str]]
+    """Controls that caught the chip on the previous entry and no longer apply or no longer catch."""
+
+    @property
+    def status(self) -> str:
+        if self.controlled_by:
+            return "controlled"
+        return "undetermined" if self.undetermined else "not controlled"
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """Which chips a hypothetical criterion catches, and how that compares with the rules on a date."""
+
+    on: dt.date
+    caught: list[str]
+    not_caught: list[str]
+    undetermined: dict[str, list[str]]
+    newly_caught: list[str]
+    """Caught by the criterion, not controlled by any rule on ``on``."""
+    released: list[str]
+    """Controlled by some rule on ``on``, not caught by the criterion."""
+
+
+class Engine:
+    """Evaluation over one knowledge base's rules and groups, with control spans precomputed."""
+
+    def __init__(self, rules: Mapping[str, Rule], groups: Mapping[str, CountryGroup]) -> None:
+        self.rules = rules
+        self.groups = groups
+        self.spans: dict[tuple[str, str], tuple[dt.date | None, dt.date | None]] = {}
+        successors = self._successors()
+        ordered = sorted(rules.values(), key=lambda r: (r.start or dt.date.min, r.id))
+        self.chip_controls: list[tuple[Rule, Control]] = []
+        for rule in ordered:
+            for control in rule.controls:
+                start, end = rule.control_span(control)
+                nxt = successors.get((rule.id, control.id))
+                if nxt is not None and (end is None or nxt - dt.timedelta(days=1) < end):
+                    end = nxt - dt.timedelta(days=1)
+                self.spans[(rule.id, control.id)] = (start, end)
+                if control.criterion is not None:
+                    self.chip_controls.append((rule, control))
+
+    def _successors(self) -> dict[tuple[str, str], dt.date]:
+        """First day of the control that supersedes each superseded control (derived end dates)."""
+        out: dict[tuple[str, str], dt.date] = {}
+        for rule in self.rules.values():
+            for control in rule.controls:
+                start, _ = rule.control_span(control)
+                if start is None:
+                    continue
+                for ref in control.supersedes:
+                    key = (ref.rule, ref.control)
+                    out[key] = min(out.get(key, start), start)
+        return out
+
+    def in_force(self, rule: Rule, control: Control, on: dt.date) -> bool:
+        start, end = self.spans[(rule.id, control.id)]
+        return start is not None and start <= on and (end is None or on <= end)
+
+    def change_dates(self) -> list[dt.date]:
+        """Every day on which some chip control starts or stops applying."""
+        days: set[dt.date] = set()
+        for rule, control in self.chip_controls:
+            start, end = self.spans[(rule.id, control.id)]
+            if start:
+                days.add(start)
+            if end:
+                days.add(end + dt.timedelta(days=1))
+        return sorted(days)
+
+    def classify(self, chip: Chip, on: dt.date) -> list[Determination]:
+        out = []
+        for rule, control in self.chip_controls:
+            if self.in_force(rule, control, on):
+                res = evaluate(control.criterion, chip)
+                out.append(Determination(rule.id, control.id, res.value, list(res.reasons),
+                                         list(res.missing)))
+        return out
+
+    def reaches(self, reach: Reach, country: str, on: dt.date) -> bool:
+        """Whether a destination reach covers a country on a date."""
+        if country in reach.except_countries or any(
+            self.groups[g].has(country, on) for g in reach.except_groups
+        ):
+            return False
+        return (
+            reach.worldwide
+            or country in reach.countries
+            or any(self.groups[g].has(country, on) for g in reach.groups)
+        )
+
+    def hq_reaches(self, reach: Reach, country: str, on: dt.date) -> bool:
+        return country in reach.headquartered_in or any(
+            self.groups[g].has(country, on) for g in reach.headquartered_in_groups
+        )
+
+    def license_required(self, chip: Chip, destination: str, on: dt.date,
+                         headquartered_in: str | None = None) -> list[Requirement]:
+        controls = {(r.id, c.id): c for r, c in self.chip_controls}
+        out = []
+        for det in self.classify(chip, on):
+            if det.controlled is False:
+                continue
+            control = controls[(det.rule_id, det.control_id)]
+            reach = control.destinations
+            if reach is None:
+                continue
+            basis = None
+            if self.reaches(reach, destination, on):
+                basis = "destination"
+            elif headquartered_in and self.hq_reaches(reach, headquartered_in, on):
+                basis = "headquarters"
+            if basis is None:
+                continue
+            exceptions = [
+                e.id for e in control.exceptions
+                if (not e.countries and not e.groups) or destination in e.countries
+                or any(self.groups[g].has(destination, on) for g in e.groups)
+            ]
+            out.append(Requirement(det.rule_id, det.control_id, destination,
+                                   True if det.controlled else None, basis,
+                                   control.licence_policy, control.policy_note, exceptions,
+                                   det.reasons))
+        return out
+
+    def timeline(self, chip: Chip) -> list[TimelineEntry]:
+        out: list[TimelineEntry] = []
+        previous: tuple[list[tuple[str, str]], list[tuple[str, str]]] | None = None
+        for day in self.change_dates():
+            dets = self.classify(chip, day)
+            caught = [(d.rule_id, d.control_id) for d in dets if d.controlled is True]
+            unknown = [(d.rule_id, d.control_id) for d in dets if d.controlled is None]
+            if previous is not None and (caught, unknown) == previous:
+                continue
+            before = previous[0] if previous else []
+            released = [k for k in before if k not in caught]
+            if previous is None and not caught and not unknown:
+                previous = (caught, unknown)
+                continue
+            out.append(TimelineEntry(day, caught, unknown, released))
+            previous = (caught, unknown)
+        return out
+
+    def what_if(self, criterion: Any, chips: Iterable[Chip], on: dt.date) -> WhatIf:
+        caught, not_caught, newly, released = [], [], [], []
+        undetermined: dict[str, list[str]] = {}
+        for chip in chips:
+            res = evaluate(criterion, chip)
+            now = any(d.controlled is True for d in self.classify(chip, on))
+            if res.value is True:
+                caught.append(chip.id)
+                if not now:
+                    newly.append(chip.id)
+            elif res.value is False:
+                not_caught.append(chip.id)
+                if now:
+                    released.append(chip.id)
+            else:
+                undetermined[chip.id] = list(res.missing)
+        return WhatIf(on, caught, not_caught, undetermined, newly, released)
+
+
+def as_criterion(value: Any) -> Any:
+    """A criterion from a model or plain data."""
+    if isinstance(value, Criterion):
+        return value
+    return Criterion.model_validate(value)

@@ -1,0 +1,67 @@
+"""Problems found in records, and the one exception that carries them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong (or worth a warning) in one record file.
+
+    Ordered by path, then line and column, so a report reads top to bottom.
+    """
+
+    path: str
+    line: int
+    col: int
+    code: str
+    field: str
+    message: str
+    severity: str = "error"
+
+    def format(self) -> str:
+        where = f"{self.path}:{self.line}:{self.col}"
+        field = f"{self.field}: " if self.field else ""
+        tag = self.code if self.severity == "error" else f"warning {self.code}"
+        return f"{where}: [{tag}] {field}{self.message}"
+
+    def format_github(self) -> str:
+        # GitHub workflow commands need %, CR and LF escaped in the message.
+        msg = f"[{self.code}] {self.field + ': ' if self.field else ''}{self.message}"
+        msg = msg.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        level = "error" if self.severity == "error" else "warning"
+        return f"::{level} file={self.path},line={self.line},col={self.col}::{msg}"
+
+
+class KBError(Exception):
+    """Root of the package's own exceptions."""
+
+
+class RecordsInvalid(KBError):
+    """The records could not be loaded; ``problems`` lists every error found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems)
+        errors = [p for p in self.problems if p.severity == "error"]
+        super().__init__(f"{len(errors)} problem(s) in the records")
+
+
+class UnknownRecord(KBError, KeyError):
+    """A chip, rule or other id that the knowledge base does not hold."""
+
+    def __str__(self) -> str:  # KeyError would quote the whole message
+        return str(self.args[0])
+
+
+def display_path(path: Path, root: Path | None) -> str:
+    """A path as the user should read it: relative to the working folder when possible."""
+    for base in (Path.cwd(), root.parent if root else None):
+        if base is None:
+            continue
+        try:
+            return path.resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            continue
+    return path.as_posix()

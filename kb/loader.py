@@ -1,0 +1,365 @@
+"""Record files -> validated :class:`~kb.knowledge.KnowledgeBase`, collecting every problem."""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from kb import models, yamlsafe
+from kb.errors import Problem, RecordsInvalid, display_path
+from kb.models.chip import FIGURE_FIELDS
+from kb.models.common import Citation, covered
+
+Loc = tuple[str | int, ...]
+
+
+def default_root() -> Path:
+    """The records folder: the checkout's ``records/`` when run from a checkout, else the copy
+    shipped inside the installed package."""
+    here = Path(__file__).resolve().parent
+    checkout = here.parent / "records"
+    if checkout.is_dir() and (here.parent / "pyproject.toml").is_file():
+        return checkout
+    return here / "records"
+
+
+@dataclass
+class FileResult:
+    """One file's outcome: the record (if valid), its line marks and its problems."""
+
+    path: Path
+    kind: str
+    record: Any = None
+    parsed: yamlsafe.Parsed | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class LoadResult:
+    """Everything read from a records folder."""
+
+    root: Path
+    records: dict[str, dict[str, Any]]
+    files: dict[tuple[str, str], FileResult]
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+def record_paths(root: Path) -> tuple[dict[str, list[Path]], list[Problem]]:
+    """Record files by kind, sorted; files in the wrong place are problems."""
+    found: dict[str, list[Path]] = {kind: [] for kind in models.KINDS}
+    problems: list[Problem] = []
+    for path in sorted(root.rglob("*")):
+        if not path.is_file() or path.name.startswith("."):
+            continue
+        rel = path.relative_to(root)
+        if path.suffix not in (".yaml", ".yml"):
+            continue
+        where = display_path(path, root)
+        if len(rel.parts) != 2 or rel.parts[0] not in models.KINDS:
+            kinds = ", ".join(models.KINDS)
+            problems.append(Problem(where, 1, 1, "misplaced-file", "",
+                                    f"record files go directly in one of records/{{{kinds}}}/"))
+            continue
+        if path.suffix == ".yml":
+            problems.append(Problem(where, 1, 1, "misplaced-file", "",
+                                    "record files end in .yaml, not .yml"))
+            continue
+        found[rel.parts[0]].append(path)
+    return found, problems
+
+
+def load_file(path: Path, kind: str, root: Path | None = None) -> FileResult:
+    """Parse and validate one record file."""
+    result = FileResult(path, kind)
+    where = display_path(path, root)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        result.problems.append(Problem(where, 1, 1, "unreadable", "", f"cannot read file: {exc.strerror}"))
+        return result
+    parsed = yamlsafe.parse_bytes(raw)
+    result.parsed = parsed
+    for issue in parsed.issues:
+        result.problems.append(
+            Problem(where, issue.line, issue.col, issue.code, _field(issue.loc), issue.message)
+        )
+    if parsed.issues:
+        return result
+    data = parsed.data
+    if not isinstance(data, dict):
+        result.problems.append(Problem(where, 1, 1, "not-a-mapping", "",
+                                       "a record is a mapping of fields (key: value lines)"))
+        return result
+    model = models.KINDS[kind]
+    try:
+        record = model.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors(include_url=False):
+            result.problems.append(_from_pydantic(err, model, parsed, where))
+        return result
+    if record.id != path.stem:  # type: ignore[attr-defined]
+        line, col = parsed.mark(("id",))
+        result.problems.append(Problem(
+            where, line, col, "id-mismatch", "id",
+            f"id '{record.id}' differs from the file name '{path.stem}'; "  # type: ignore[attr-defined]
+            f"rename the file or change the id"))
+        return result
+    result.record = record
+    return result
+
+
+def load_records(root: Path) -> LoadResult:
+    """Read every record under ``root`` and run the cross-record checks."""
+    paths, problems = record_paths(root)
+    records: dict[str, dict[str, Any]] = {kind: {} for kind in models.KINDS}
+    files: dict[tuple[str, str], FileResult] = {}
+    for kind, kind_paths in paths.items():
+        for path in kind_paths:
+            result = load_file(path, kind, root)
+            problems.extend(result.problems)
+            files[(kind, path.stem)] = result
+            if result.record is not None:
+                records[kind][result.record.id] = result.record
+    problems.extend(_cross_check(records, files, root))
+    return LoadResult(root, records, files, sorted(problems))
+
+
+def load(path: str | Path | None = None) -> Any:
+    """Load and validate a records folder into a KnowledgeBase; raise RecordsInvalid on errors."""
+    from kb.knowledge import KnowledgeBase
+
+    root = Path(path) if path is not None else default_root()
+    if not root.is_dir():
+        raise RecordsInvalid([Problem(str(root), 1, 1, "no-records", "",
+                                      "records folder not found")])
+    result = load_records(root)
+    if result.errors:
+        raise RecordsInvalid(result.problems)
+    return KnowledgeBase.from_records(result.records, root=root,
+                                      warnings=tuple(result.problems))
+
+
+# ---------------------------------------------------------------------------------------------
+# Cross-record checks
+
+
+class _Checker:
+    def __init__(self, records: dict[str, dict[str, Any]], files: dict[tuple[str, str], FileResult],
+                 root: Path) -> None:
+        self.records = records
+        self.files = files
+        self.root = root
+        self.problems: list[Problem] = []
+
+    def problem(self, kind: str, rid: str, loc: Loc, code: str, message: str) -> None:
+        result = self.files[(kind, rid)]
+        line, col = result.parsed.mark(loc) if result.parsed else (1, 1)
+        self.problems.append(
+            Problem(display_path(result.path, self.root), line, col, code, _field(loc), message)
+        )
+
+    def ref(self, kind: str, rid: str, loc: Loc, target_kind: str, value: str | None) -> None:
+        if value is None or value in self.records[target_kind]:
+            return
+        close = difflib.get_close_matches(value, list(self.records[target_kind]), n=1, cutoff=0.6)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        label = target_kind[:-1].replace("-", " ")
+        self.problem(kind, rid, loc, "unknown-reference",
+                     f"no {label} '{value}' in records/{target_kind}/{hint}")
+
+    def citations(self, kind: str, rid: str, cites: list[Citation], loc: Loc = ()) -> None:
+        for i, c in enumerate(cites):
+            self.ref(kind, rid, loc + ("citations", i, "source"), "sources", c.source)
+
+
+def _present_figures(chip: models.Chip) -> list[str]:
+    paths = []
+    for name in FIGURE_FIELDS:
+        if "." in name:
+            parent, child = name.split(".")
+            value = getattr(getattr(chip, parent), child, None) if getattr(chip, parent) else None
+        else:
+            value = getattr(chip, name)
+        if name == "dense_tops":
+            paths.extend(f"dense_tops.{op}" for op in value)
+        elif value is not None:
+            paths.append(name)
+    return paths
+
+
+def _cross_check(records: dict[str, dict[str, Any]], files: dict[tuple[str, str], FileResult],
+                 root: Path) -> list[Problem]:
+    ck = _Checker(records, files, root)
+    for rid, org in records["organizations"].items():
+        ck.citations("organizations", rid, org.citations)
+    for rid, chip in records["chips"].items():
+        ck.ref("chips", rid, ("vendor",), "organizations", chip.vendor)
+        ck.ref("chips", rid, ("foundry",), "organizations", chip.foundry)
+        ck.ref("chips", rid, ("variant_of",), "chips", chip.variant_of)
+        if chip.variant_of == rid:
+            ck.problem("chips", rid, ("variant_of",), "invalid-reference",
+                       "a chip cannot be a variant of itself")
+        ck.citations("chips", rid, chip.citations)
+        for i, d in enumerate(chip.disputed):
+            ck.ref("chips", rid, ("disputed", i, "source"), "sources", d.source)
+        for path in _present_figures(chip):
+            if not covered(path, chip.citations):
+                loc: Loc = tuple(path.split("."))
+                ck.problem("chips", rid, loc, "missing-citation",
+                           f"'{path}' has no citation; add its source to citations[].fields")
+    for rid, group in records["country-groups"].items():
+        ck.ref("country-groups", rid, ("authority",), "organizations", group.authority)
+        ck.citations("country-groups", rid, group.citations)
+        for i, m in enumerate(group.members):
+            ck.ref("country-groups", rid, ("members", i, "source"), "sources", m.source)
+    for rid, share in records["market-shares"].items():
+        ck.ref("market-shares", rid, ("subject",), "organizations", share.subject)
+        ck.ref("market-shares", rid, ("estimator",), "organizations", share.estimator)
+        ck.citations("market-shares", rid, share.citations)
+        if not share.citations:
+            ck.problem("market-shares", rid, ("citations",), "missing-citation",
+                       "an estimate needs a citation naming its source")
+    for rid, rule in records["rules"].items():
+        ck.ref("rules", rid, ("authority",), "organizations", rule.authority)
+        ck.citations("rules", rid, rule.citations)
+        for rel in ("amends", "replaces", "ends"):
+            for i, other in enumerate(getattr(rule, rel)):
+                ck.ref("rules", rid, (rel, i), "rules", other)
+        for ci, control in enumerate(rule.controls):
+            base: Loc = ("controls", ci)
+            reach = control.destinations
+            if reach is not None:
+                for rel in ("groups", "except_groups", "headquartered_in_groups"):
+                    for gi, gid in enumerate(getattr(reach, rel)):
+                        ck.ref("rules", rid, base + ("destinations", rel, gi), "country-groups", gid)
+            for ei, exc in enumerate(control.exceptions):
+                for gi, gid in enumerate(exc.groups):
+                    ck.ref("rules", rid, base + ("exceptions", ei, "groups", gi),
+                           "country-groups", gid)
+    return ck.problems
+
+
+# ---------------------------------------------------------------------------------------------
+# pydantic errors -> plain messages
+
+
+def _field(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + ("not" if part == "not_" else str(part))
+    return out
+
+
+def _model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
+    """The model class that holds the last key of ``loc`` (for did-you-mean hints)."""
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int) or current is None:
+            continue
+        fields = getattr(current, "model_fields", {})
+        by_alias = {(f.alias or n): f for n, f in fields.items()}
+        info = fields.get(part) or by_alias.get(part)
+        current = _find_model(info.annotation) if info else None
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _find_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    args = typing.get_args(annotation)
+    if isinstance(annotation, types.UnionType) or args:
+        for arg in args:
+            found = _find_model(arg)
+            if found:
+                return found
+    return None
+
+
+def _names(model: type[BaseModel] | None) -> list[str]:
+    if model is None:
+        return []
+    return [(f.alias or n) for n, f in model.model_fields.items()]
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _from_pydantic(err: Any, model: type[BaseModel], parsed: yamlsafe.Parsed, where: str) -> Problem:
+    loc: Loc = tuple(p for p in err["loc"] if p != "[key]")
+    is_key = "[key]" in err["loc"]
+    kind = err["type"]
+    value = err.get("input")
+    line, col = parsed.mark(loc)
+    msg = err["msg"].removeprefix("Value error, ")
+    code = "invalid-value"
+    if kind == "extra_forbidden":
+        code = "unknown-field"
+        name = str(loc[-1])
+        close = difflib.get_close_matches(name, _names(_model_at(model, loc)), n=1, cutoff=0.6)
+        msg = f"unknown field '{name}'" + (f"; did you mean '{close[0]}'?" if close else "")
+    elif kind == "missing":
+        code = "missing-field"
+        msg = "required field is missing"
+    elif kind == "literal_error":
+        code = "invalid-choice"
+        choices = err.get("ctx", {}).get("expected", "")
+        what = "unknown operand type" if is_key else "unexpected value"
+        msg = f"{what} {_show(value)}; expected {choices}"
+        options = [c.strip(" '") for c in str(choices).replace(" or ", ", ").split(",")]
+        close = difflib.get_close_matches(str(value).lower(), options, n=1, cutoff=0.5)
+        if close:
+            msg += f"; did you mean '{close[0]}'?"
+    elif kind in ("float_type", "float_parsing", "int_type", "int_parsing", "int_from_float"):
+        code = "wrong-type"
+        msg = f"expected a number; found {_show(value)}"
+        if isinstance(value, str):
+            digits = value.replace(",", "").replace("_", "").replace(" ", "")
+            try:
+                float(digits)
+                msg += f"; write {digits}, not '{value}'"
+            except ValueError:
+                if any(u in value.lower() for u in ("gb", "tb", "mm", "tflop", "w", "%")):
+                    msg += "; the unit is in the field name, write the number alone"
+    elif kind in ("bool_type", "bool_parsing"):
+        code = "wrong-type"
+        msg = f"expected true or false; found {_show(value)}"
+    elif kind == "string_type":
+        code = "wrong-type"
+        msg = f"expected text; found {_show(value)}"
+        if isinstance(value, bool):
+            msg += " (YAML reads yes/no/true/false as booleans; quote it)"
+    elif kind in ("list_type", "dict_type", "model_type", "model_attributes_type"):
+        code = "wrong-type"
+        wanted = "a list" if kind == "list_type" else "a mapping of fields"
+        msg = f"expected {wanted}; found {_show(value)}"
+    elif kind == "string_pattern_mismatch":
+        code = "invalid-id"
+        msg = (f"{_show(value)} is not a valid id: use lowercase letters, digits and single "
+               "hyphens, e.g. 'nvidia-h100-sxm'")
+    elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        code = "out-of-range"
+        msg = f"{msg[0].lower()}{msg[1:]}; found {_show(value)}"
+        if loc and str(loc[-1]).startswith("value_pct"):
+            msg += "; shares are percentages from 0 to 100"
+    elif kind in ("too_short", "too_long", "string_too_short", "string_too_long"):
+        code = "wrong-size"
+    elif kind == "value_error":
+        code = "invalid-value"
+    else:
+        code = kind.replace("_", "-")
+    return Problem(where, line, col, code, _field(loc), msg)

@@ -1,0 +1,145 @@
+"""Types shared by every record kind: ids, dates, country codes, citations."""
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=100)]
+"""A lowercase id such as ``nvidia-h100-sxm``: letters, digits and single hyphens."""
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=300)]
+
+EARLIEST = dt.date(1990, 1, 1)
+_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def latest_allowed() -> dt.date:
+    """Records may name dates up to one year ahead (announced effective dates)."""
+    today = dt.date.today()
+    return today.replace(year=today.year + 1) if not (today.month == 2 and today.day == 29) \
+        else today.replace(year=today.year + 1, day=28)
+
+
+def _in_range(day: dt.date) -> None:
+    if day < EARLIEST:
+        raise ValueError(f"date {day.isoformat()} is before 1990; check the year")
+    if day > latest_allowed():
+        raise ValueError(f"date {day.isoformat()} is more than a year in the future")
+
+
+def _parse_day(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        raise ValueError("expected a date such as 2023-10-17, not a date and time")
+    if isinstance(value, dt.date):
+        day = value
+    elif isinstance(value, str) and (m := _DAY.match(value)):
+        try:
+            day = dt.date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            raise ValueError(f"'{value}' is not a real calendar date") from None
+    else:
+        raise ValueError(f"expected a date written YYYY-MM-DD, such as 2023-10-17; found {value!r}")
+    _in_range(day)
+    return day
+
+
+def _parse_partial(value: Any) -> str:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        _in_range(value)
+        return value.isoformat()
+    if isinstance(value, str):
+        if _DAY.match(value):
+            return _parse_day(value).isoformat()
+        if m := _MONTH.match(value):
+            if not 1 <= int(m[2]) <= 12:
+                raise ValueError(f"'{value}' has no month {m[2]}")
+            _in_range(dt.date(int(m[1]), int(m[2]), 1))
+            return value
+    raise ValueError(
+        f"expected a date written YYYY-MM-DD or YYYY-MM (month only), such as 2022-09; "
+        f"found {value!r}"
+    )
+
+
+Day = Annotated[dt.date, BeforeValidator(_parse_day)]
+"""A calendar day, written ``2023-10-17``."""
+
+PartialDate = Annotated[str, BeforeValidator(_parse_partial)]
+"""A day (``2023-10-17``) or, where the day is unknown, a month (``2022-09``)."""
+
+
+def partial_start(value: str | None) -> dt.date | None:
+    """The first day a partial date can mean: ``2022-09`` -> 2022-09-01."""
+    if value is None:
+        return None
+    return dt.date.fromisoformat(value if len(value) == 10 else value + "-01")
+
+
+def _check_country(code: str) -> str:
+    from kb.models import countries
+
+    if code not in countries.ALPHA2:
+        hint = countries.suggest(code)
+        raise ValueError(f"'{code}' is not an ISO 3166-1 alpha-2 country code{hint}")
+    return code
+
+
+CountryCode = Annotated[str, AfterValidator(_check_country)]
+"""An ISO 3166-1 alpha-2 code such as ``CN`` (always a string, never YAML's ``NO`` = false)."""
+
+Tier = Literal["official", "reported", "estimated"]
+
+
+class Record(BaseModel):
+    """Base of every record model: unknown fields are errors, records are immutable."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        use_attribute_docstrings=True,
+        populate_by_name=True,
+    )
+
+
+class Citation(Record):
+    """Which source supports which fields of a record."""
+
+    source: Slug
+    """Id of a record in records/sources/."""
+    fields: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")]] = Field(
+        min_length=1
+    )
+    """Field names or dotted paths (``dense_tops.fp8``) this source supports."""
+    tier: Tier | None = None
+    """official (datasheet, filing, regulation), reported (press, analyst) or estimated (by the
+    project, with the working in ``note``)."""
+    note: Text | None = None
+    """How the figure was read from the source, e.g. "sparse figure halved"."""
+
+
+class Disputed(Record):
+    """A value another source gives for a field, which the record does not use."""
+
+    field: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")]
+    value: float | int | str
+    source: Slug
+    note: Text
+    """Why the record uses its own value instead."""
+
+
+def covered(path: str, citations: list[Citation]) -> bool:
+    """Whether a dotted field path is supported by some citation (a parent path covers children)."""
+    return any(path == f or path.startswith(f + ".") for c in citations for f in c.fields)

@@ -1,0 +1,56 @@
+"""Country groups with dated membership (EAR Supplement No. 1 to Part 740, diffusion tiers)."""
+
+import datetime as dt
+
+from pydantic import Field, model_validator
+
+from kb.models.common import Citation, CountryCode, Day, Record, ShortText, Slug, Text
+
+
+class Membership(Record):
+    """A country's membership of a group over a period; open ends mean "not known to end"."""
+
+    country: CountryCode
+    from_: Day | None = Field(default=None, alias="from")
+    """First day of membership; empty means since before the records' period."""
+    to: Day | None = None
+    """Last day of membership; empty means still a member."""
+    source: Slug | None = None
+    """The instrument or document that made the change, when it differs from the group's."""
+
+    def holds_on(self, day: dt.date) -> bool:
+        return (self.from_ is None or self.from_ <= day) and (self.to is None or day <= self.to)
+
+
+class CountryGroup(Record):
+    """A named set of destinations whose membership changes over time."""
+
+    id: Slug
+    name: ShortText
+    code: ShortText | None = None
+    """The code the authority uses, e.g. D:5."""
+    authority: Slug
+    description: Text | None = None
+    members: list[Membership] = Field(min_length=1)
+    citations: list[Citation] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _no_overlap(self) -> "CountryGroup":
+        spans: dict[str, list[Membership]] = {}
+        for m in self.members:
+            if m.from_ and m.to and m.from_ > m.to:
+                raise ValueError(f"{m.country}: membership ends before it starts")
+            spans.setdefault(m.country, []).append(m)
+        for country, items in spans.items():
+            items.sort(key=lambda m: m.from_ or dt.date.min)
+            for a, b in zip(items, items[1:], strict=False):
+                if a.to is None or (b.from_ or dt.date.min) <= a.to:
+                    raise ValueError(f"{country} has overlapping memberships")
+        return self
+
+    def members_on(self, day: dt.date) -> tuple[str, ...]:
+        """Sorted member codes on a day."""
+        return tuple(sorted({m.country for m in self.members if m.holds_on(day)}))
+
+    def has(self, country: str, day: dt.date) -> bool:
+        return any(m.country == country and m.holds_on(day) for m in self.members)

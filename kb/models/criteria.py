@@ -1,0 +1,117 @@
+"""Rule criteria as data: ``all`` / ``any`` / ``not`` over comparisons of named metrics.
+
+The comparable metrics come from one registry (:data:`kb.metrics.METRICS`); the model's fields are
+generated from it, so an unknown metric is an unknown field with a line number.
+"""
+
+from typing import Annotated, Any, Optional
+
+from pydantic import BeforeValidator, Field, create_model, model_validator
+
+from kb.metrics import METRICS
+from kb.models.common import Day, Record, ShortText
+
+StrictNumber = Annotated[float, Field(strict=True)]
+
+
+class _Test(Record):
+    @model_validator(mode="after")
+    def _not_empty(self) -> "_Test":
+        if not any(getattr(self, op) is not None for op in self.ops()):
+            raise ValueError("a comparison needs an operator: " + ", ".join(self.ops()))
+        return self
+
+    @classmethod
+    def ops(cls) -> tuple[str, ...]:
+        return tuple(name for name in cls.model_fields if name != "in_") + (
+            ("in_",) if "in_" in cls.model_fields else ()
+        )
+
+    def items(self) -> list[tuple[str, Any]]:
+        """(operator, value) pairs that are set, in a fixed order; ``in_`` shown as ``in``."""
+        return [
+            ("in" if op == "in_" else op, getattr(self, op))
+            for op in self.ops()
+            if getattr(self, op) is not None
+        ]
+
+
+class NumberTest(_Test):
+    """Numeric comparison: any of gte, gt, lte, lt, eq (all given must hold)."""
+
+    gte: StrictNumber | None = None
+    gt: StrictNumber | None = None
+    lte: StrictNumber | None = None
+    lt: StrictNumber | None = None
+    eq: StrictNumber | None = None
+
+
+class DateTest(_Test):
+    """Date comparison: any of gte, gt, lte, lt, eq."""
+
+    gte: Day | None = None
+    gt: Day | None = None
+    lte: Day | None = None
+    lt: Day | None = None
+    eq: Day | None = None
+
+
+def _text_shorthand(value: Any) -> Any:
+    return {"eq": value} if isinstance(value, str) else value
+
+
+class _TextTestModel(_Test):
+    """Text comparison: eq, or in a list."""
+
+    eq: ShortText | None = None
+    in_: list[ShortText] | None = Field(default=None, alias="in", min_length=1)
+
+
+TextTest = Annotated[_TextTestModel, BeforeValidator(_text_shorthand)]
+BoolTest = Annotated[bool, Field(strict=True)]
+
+_TEST_FOR = {"number": NumberTest, "date": DateTest, "text": TextTest, "bool": BoolTest}
+
+_fields: dict[str, Any] = {
+    "all": (Optional[list["Criterion"]], Field(default=None, min_length=1)),
+    "any": (Optional[list["Criterion"]], Field(default=None, min_length=1)),
+    "not_": (Optional["Criterion"], Field(default=None, alias="not")),
+}
+for _name, _metric in METRICS.items():
+    _fields[_name] = (Optional[_TEST_FOR[_metric.type]], Field(default=None, description=_metric.doc))
+
+
+def _check_not_empty(self: Any) -> Any:
+    if not self.parts():
+        raise ValueError("an empty criterion matches nothing; give a metric comparison or all/any/not")
+    return self
+
+
+Criterion = create_model(  # type: ignore[call-overload]
+    "Criterion",
+    __base__=Record,
+    __doc__="A condition on a chip's metrics; several keys in one mapping must all hold.",
+    __validators__={"_check_not_empty": model_validator(mode="after")(_check_not_empty)},
+    **_fields,
+)
+
+
+def _parts(self: Any) -> list[tuple[str, Any]]:
+    """The set keys of a criterion, in a fixed order: groups first, then metrics by registry."""
+    out = []
+    for key in ("all", "any", "not_"):
+        if getattr(self, key) is not None:
+            out.append((key, getattr(self, key)))
+    for name in METRICS:
+        if getattr(self, name) is not None:
+            out.append((name, getattr(self, name)))
+    return out
+
+
+Criterion.parts = _parts  # type: ignore[attr-defined]
+Criterion.model_rebuild()
+
+
+def parse_criterion(data: Any) -> Any:
+    """Validate a criterion given as plain data (e.g. from ``kb whatif``)."""
+    return Criterion.model_validate(data)

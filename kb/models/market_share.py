@@ -1,0 +1,59 @@
+"""Market-share estimates: who measured whose share of which market, and how."""
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from kb.models.common import (
+    Citation,
+    CountryCode,
+    PartialDate,
+    Record,
+    ShortText,
+    Slug,
+    Text,
+    partial_start,
+)
+
+Percent = Annotated[float, Field(ge=0, le=100, strict=True)]
+
+
+class MarketShare(Record):
+    """One estimate of one organization's share of one market in one period."""
+
+    id: Slug
+    subject: Slug
+    """Organization whose share is estimated."""
+    estimator: Slug
+    """Organization that made the estimate."""
+    market: ShortText
+    """The market as the estimator defines it."""
+    scope: Literal["gpu", "ai-accelerator", "ai-chip", "other"]
+    region: Literal["global"] | CountryCode
+    period_start: PartialDate
+    period_end: PartialDate
+    metric: Literal["revenue", "units", "shipments", "unstated"]
+    """What is counted; "unstated" where the estimator did not say."""
+    value_pct: Percent | None = None
+    """The share in percent (0-100), not a fraction."""
+    value_pct_low: Percent | None = None
+    value_pct_high: Percent | None = None
+    qualifier: Literal["about", "at-least", "at-most", "exact"] = "about"
+    quote: Text | None = None
+    published: PartialDate | None = None
+    notes: Text | None = None
+    citations: list[Citation] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _value_shape(self) -> "MarketShare":
+        has_range = self.value_pct_low is not None or self.value_pct_high is not None
+        if self.value_pct is None and not has_range:
+            raise ValueError("give value_pct, or value_pct_low and value_pct_high for a range")
+        if has_range and (self.value_pct_low is None or self.value_pct_high is None):
+            raise ValueError("a range needs both value_pct_low and value_pct_high")
+        if has_range and self.value_pct_low > self.value_pct_high:  # type: ignore[operator]
+            raise ValueError("value_pct_low is above value_pct_high")
+        start, end = partial_start(self.period_start), partial_start(self.period_end)
+        if start and end and start > end:
+            raise ValueError("period_end is before period_start")
+        return self

@@ -1,0 +1,179 @@
+"""Rules: legal instruments (and letters, decisions, allied and counter-measures) and their controls."""
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from kb.models.common import Citation, CountryCode, Day, Record, ShortText, Slug, Text
+from kb.models.criteria import Criterion
+from kb.models.source import HttpsUrl
+
+Instrument = Literal[
+    "interim-final-rule",
+    "final-rule",
+    "correction",
+    "rescission",
+    "regulation",
+    "law",
+    "licence-letter",
+    "licensing-decision",
+    "announcement",
+    "guidance",
+    "administrative-action",
+]
+
+LicencePolicy = Literal[
+    "presumption-of-denial",
+    "case-by-case",
+    "presumption-of-approval",
+    "approval-with-conditions",
+    "prohibited",
+    "notification",
+    "not-stated",
+]
+
+
+class RuleDates(Record):
+    """The dates that matter for an instrument; publication and effect are different things."""
+
+    announced: Day | None = None
+    public_inspection: Day | None = None
+    """Federal Register public-inspection day; rules may take effect "on display", before publication."""
+    published: Day | None = None
+    effective: Day | None = None
+    compliance: Day | None = None
+    """Day from which compliance is required, where later than the effective date."""
+    comment_deadline: Day | None = None
+    end: Day | None = None
+    """Last day in force (rescinded, replaced, expired)."""
+
+    @model_validator(mode="after")
+    def _order(self) -> "RuleDates":
+        if self.published and self.effective:
+            earliest = min(d for d in (self.published, self.public_inspection) if d)
+            if self.effective < earliest:
+                raise ValueError(
+                    "effective date is before publication; give public_inspection if the rule "
+                    "took effect on display"
+                )
+        if self.effective and self.end and self.end < self.effective:
+            raise ValueError("end is before effective")
+        if self.announced and self.published and self.published < self.announced:
+            raise ValueError("published is before announced")
+        return self
+
+
+class Reach(Record):
+    """Where a licence is needed: countries and groups, less exclusions."""
+
+    worldwide: bool = False
+    countries: list[CountryCode] = Field(default_factory=list)
+    groups: list[Slug] = Field(default_factory=list)
+    """Country-group ids; membership is read on the date asked about."""
+    except_countries: list[CountryCode] = Field(default_factory=list)
+    except_groups: list[Slug] = Field(default_factory=list)
+    headquartered_in: list[CountryCode] = Field(default_factory=list)
+    """Also to entities headquartered in these countries (or whose parent is), wherever they are."""
+    headquartered_in_groups: list[Slug] = Field(default_factory=list)
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> "Reach":
+        if not (self.worldwide or self.countries or self.groups):
+            raise ValueError("give worldwide: true, countries or groups")
+        return self
+
+
+class LicenceException(Record):
+    """A licence exception or exemption available under a control."""
+
+    id: ShortText
+    """The exception's name, e.g. NAC/ACA, LPP."""
+    description: Text
+    countries: list[CountryCode] = Field(default_factory=list)
+    groups: list[Slug] = Field(default_factory=list)
+
+
+class ControlRef(Record):
+    """A control of another rule, named by rule id and paragraph id."""
+
+    rule: Slug
+    control: ShortText
+
+
+class Control(Record):
+    """One paragraph of an instrument: what it catches, where a licence is needed, how reviewed."""
+
+    id: ShortText
+    """Paragraph id, e.g. ``3A090.a``; unique within the rule."""
+    paragraph: ShortText | None = None
+    """Where in the legal text, e.g. "15 CFR 774 Supp. 1, ECCN 3A090.a"."""
+    description: Text
+    criterion: Criterion | None = None
+    """Which chips the paragraph catches; empty where it controls other items."""
+    items: Text | None = None
+    """What the control covers when it is not a chip criterion (equipment, materials)."""
+    effective: Day | None = None
+    end: Day | None = None
+    """Last day in force; where a later control supersedes this one, its end is derived."""
+    supersedes: list[ControlRef] = Field(default_factory=list)
+    """Controls of earlier rules that this one replaces: they end the day before it starts."""
+    destinations: Reach | None = None
+    licence_policy: LicencePolicy | None = None
+    policy_note: Text | None = None
+    exceptions: list[LicenceException] = Field(default_factory=list)
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> "Control":
+        if self.criterion is None and self.items is None:
+            raise ValueError("a control needs a criterion (chips) or items (what else it covers)")
+        if self.effective and self.end and self.end < self.effective:
+            raise ValueError("end is before effective")
+        return self
+
+
+class Rule(Record):
+    """A legal instrument or official measure with its controls."""
+
+    id: Slug
+    title: Text
+    short_title: ShortText
+    jurisdiction: Literal["EU"] | CountryCode
+    authority: Slug
+    instrument: Instrument
+    citation: ShortText | None = None
+    """Official citation, e.g. ``88 FR 73458``."""
+    document_number: ShortText | None = None
+    url: HttpsUrl
+    """The official text."""
+    dates: RuleDates
+    amends: list[Slug] = Field(default_factory=list)
+    replaces: list[Slug] = Field(default_factory=list)
+    ends: list[Slug] = Field(default_factory=list)
+    summary: Text
+    status_note: Text | None = None
+    """Where the official status is unusual, said plainly."""
+    controls: list[Control] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _controls_unique(self) -> "Rule":
+        seen: set[str] = set()
+        for c in self.controls:
+            if c.id in seen:
+                raise ValueError(f"control id '{c.id}' appears twice")
+            seen.add(c.id)
+        return self
+
+    @property
+    def start(self) -> dt.date | None:
+        """First day in force: effective, else published, else announced."""
+        return self.dates.effective or self.dates.published or self.dates.announced
+
+    def control_span(self, control: Control) -> tuple[dt.date | None, dt.date | None]:
+        """First and last day a control is in force (its own dates, else the rule's)."""
+        start = control.effective or self.start
+        ends = [d for d in (control.end, self.dates.end) if d]
+        return start, min(ends) if ends else None

@@ -1,0 +1,211 @@
+"""YAML read as data: C-accelerated, YAML-1.2-like scalars, line marks for every value.
+
+PyYAML implements YAML 1.1, under which ``NO`` (Norway) is ``False``, ``0700`` is octal and
+``12:30`` is 750. The loader below keeps such scalars as strings, lets pydantic parse dates, and
+refuses what a record never needs: duplicate keys, anchors and aliases, tags, several documents.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+MAX_BYTES = 256 * 1024
+
+Loc = tuple[str | int, ...]
+
+try:
+    _Base: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - PyPI wheels ship libyaml
+    _Base = yaml.SafeLoader
+
+
+class KBLoader(_Base):  # type: ignore[misc, valid-type]
+    """CSafeLoader with YAML-1.2-style implicit types (resolvers run in Python)."""
+
+    yaml_implicit_resolvers: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+
+
+def _add(tag: str, pattern: str, first: list[str]) -> None:
+    KBLoader.add_implicit_resolver(tag, re.compile(pattern, re.X), first)
+
+
+# Only these scalars get a non-string type; everything else stays a string.
+_add("tag:yaml.org,2002:bool", r"^(?:true|false)$", list("tf"))
+_add("tag:yaml.org,2002:int", r"^[-+]?(?:0|[1-9][0-9]*)$", list("-+0123456789"))
+_add(
+    "tag:yaml.org,2002:float",
+    r"^[-+]?(?:(?:0|[1-9][0-9]*)\.[0-9]*|\.[0-9]+|(?:0|[1-9][0-9]*)(?=[eE]))(?:[eE][-+]?[0-9]+)?$",
+    list("-+0123456789."),
+)
+_add("tag:yaml.org,2002:null", r"^(?:~|null|)$", ["~", "n", ""])
+
+
+@dataclass
+class YamlIssue:
+    line: int
+    col: int
+    code: str
+    message: str
+    loc: Loc = ()
+
+
+@dataclass
+class Parsed:
+    """A parsed file: its data, where each value stands, and what was wrong."""
+
+    data: Any = None
+    marks: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    issues: list[YamlIssue] = field(default_factory=list)
+
+    def mark(self, loc: Loc) -> tuple[int, int]:
+        """Line and column of the deepest known part of ``loc`` (1-based)."""
+        for end in range(len(loc), -1, -1):
+            found = self.marks.get(tuple(loc[:end]))
+            if found:
+                return found
+        return (1, 1)
+
+
+def parse_bytes(raw: bytes) -> Parsed:
+    """Parse one record file's bytes. Never raises for bad input: problems go in ``issues``."""
+    out = Parsed()
+    if len(raw) > MAX_BYTES:
+        out.issues.append(
+            YamlIssue(1, 1, "file-too-large",
+                      f"file is {len(raw):,} bytes; a record may be at most {MAX_BYTES:,} bytes")
+        )
+        return out
+    if raw.startswith(b"\xef\xbb\xbf"):
+        out.issues.append(
+            YamlIssue(1, 1, "byte-order-mark",
+                      "file starts with a byte-order mark; save it as UTF-8 without BOM")
+        )
+        return out
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        out.issues.append(
+            YamlIssue(line, 1, "not-utf8",
+                      f"byte 0x{raw[exc.start]:02x} is not valid UTF-8; save the file as UTF-8")
+        )
+        return out
+    return parse_text(text)
+
+
+_TAB_INDENT = re.compile(r"^[ ]*\t", re.M)
+
+
+def parse_text(text: str) -> Parsed:
+    """Parse YAML text into plain data plus line marks."""
+    out = Parsed()
+    tab = _TAB_INDENT.search(text)
+    if tab:
+        line = text.count("\n", 0, tab.start()) + 1
+        out.issues.append(
+            YamlIssue(line, tab.end() - tab.start(), "tab-indent",
+                      "indentation uses a tab; YAML indents with spaces only")
+        )
+        return out
+    if not text.strip() or all(
+        not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
+    ):
+        out.issues.append(YamlIssue(1, 1, "empty-file", "file holds no record"))
+        return out
+    if "&" in text or "*" in text or "!" in text:
+        # Only files that could hold them pay for the event scan.
+        _scan_events(text, out)
+        if out.issues:
+            return out
+    loader = KBLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            out.issues.append(YamlIssue(1, 1, "empty-file", "file holds no record"))
+            return out
+        _walk(node, (), out, set(), None)
+        if out.issues:
+            return out
+        out.data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        out.issues.append(_from_yaml_error(exc))
+    except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
+        out.issues.append(YamlIssue(1, 1, "yaml-syntax", str(exc)))
+    finally:
+        loader.dispose()
+    return out
+
+
+def _from_yaml_error(exc: yaml.MarkedYAMLError) -> YamlIssue:
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    problem = exc.problem or "invalid YAML"
+    if "expected a single document" in str(exc.context or "") + problem:
+        return YamlIssue(line, col, "multiple-documents",
+                         "file holds more than one YAML document; one record per file")
+    text = f"{exc.context + ': ' if exc.context else ''}{problem}"
+    return YamlIssue(line, col, "yaml-syntax", f"invalid YAML: {text}")
+
+
+def _scan_events(text: str, out: Parsed) -> None:
+    try:
+        for event in yaml.parse(text, Loader=KBLoader):
+            mark = event.start_mark
+            where = (mark.line + 1, mark.column + 1)
+            if isinstance(event, yaml.AliasEvent):
+                out.issues.append(YamlIssue(*where, "alias",
+                                            f"alias '*{event.anchor}' is not allowed; "
+                                            "write the value out in full"))
+            elif isinstance(event, yaml.NodeEvent) and event.anchor is not None:
+                out.issues.append(YamlIssue(*where, "anchor",
+                                            f"anchor '&{event.anchor}' is not allowed; "
+                                            "records do not share values"))
+            if isinstance(event, yaml.ScalarEvent):
+                explicit = event.tag is not None and not any(event.implicit)
+            elif isinstance(event, yaml.CollectionStartEvent):
+                explicit = event.tag is not None and not event.implicit
+            else:
+                explicit = False
+            if explicit:
+                shown = event.tag.replace("tag:yaml.org,2002:", "!!")
+                out.issues.append(YamlIssue(*where, "tag",
+                                            f"tag '{shown}' is not allowed; "
+                                            "records hold plain values only"))
+    except yaml.MarkedYAMLError as exc:
+        out.issues.append(_from_yaml_error(exc))
+
+
+def _walk(node: yaml.Node, loc: Loc, out: Parsed, seen: set[int], key_mark: Any) -> None:
+    if id(node) in seen:
+        mark = key_mark or node.start_mark
+        out.issues.append(YamlIssue(mark.line + 1, mark.column + 1, "alias",
+                                    "value repeats another through an alias; write it out", loc))
+        return
+    seen.add(id(node))
+    mark = key_mark or node.start_mark
+    out.marks[loc] = (mark.line + 1, mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        keys: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                km = key_node.start_mark
+                out.issues.append(YamlIssue(km.line + 1, km.column + 1, "yaml-syntax",
+                                            "a key must be a plain word, not a list or mapping",
+                                            loc))
+                continue
+            key = key_node.value
+            km = key_node.start_mark
+            if key in keys:
+                out.issues.append(YamlIssue(
+                    km.line + 1, km.column + 1, "duplicate-key",
+                    f"key '{key}' appears twice (first on line {keys[key]}); keep one", loc + (key,)))
+                continue
+            keys[key] = km.line + 1
+            _walk(value_node, loc + (key,), out, seen, km)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _walk(item, loc + (index,), out, seen, None)
