@@ -195,6 +195,7 @@ class Engine:
         successors = self._successors()
         ordered = sorted(rules.values(), key=lambda r: (r.start or dt.date.min, r.id))
         self.chip_controls: list[tuple[Rule, Control]] = []
+        self.policy_controls: list[tuple[Rule, Control]] = []
         for rule in ordered:
             for control in rule.controls:
                 start, end = rule.control_span(control)
@@ -202,7 +203,11 @@ class Engine:
                 if nxt is not None and (end is None or nxt - dt.timedelta(days=1) < end):
                     end = nxt - dt.timedelta(days=1)
                 self.spans[(rule.id, control.id)] = (start, end)
-                if control.criterion is not None:
+                if control.criterion is None:
+                    continue
+                if control.effect == "review-policy":
+                    self.policy_controls.append((rule, control))
+                else:
                     self.chip_controls.append((rule, control))
 
     def _successors(self) -> dict[tuple[str, str], dt.date]:
@@ -254,6 +259,33 @@ class Engine:
             or any(self.groups[g].has(country, on) for g in reach.groups)
         )
 
+    def _in(self, country: str, countries: list[str], groups: list[str], on: dt.date) -> bool:
+        return country in countries or any(self.groups[g].has(country, on) for g in groups)
+
+    def policy(self, rule: Rule, control: Control, chip: Chip, destination: str,
+               on: dt.date) -> tuple[str | None, str | None]:
+        """Review policy (and its note) for a licence under a control to a destination."""
+        policy, note = control.licence_policy, control.policy_note
+        for p in control.policy_by_destination:
+            if self._in(destination, p.countries, p.groups, on):
+                policy, note = p.policy, p.note or note
+                break
+        for prule, pcontrol in self.policy_controls:
+            if not self.in_force(prule, pcontrol, on):
+                continue
+            if not any(r.rule == rule.id and r.control == control.id for r in pcontrol.policy_of):
+                continue
+            if pcontrol.destinations and not self.reaches(pcontrol.destinations, destination, on):
+                continue
+            res = evaluate(pcontrol.criterion, chip)
+            if res.value is False:
+                continue
+            prefix = "" if res.value else "possibly, if its conditions hold: "
+            policy = pcontrol.licence_policy
+            note = (f"{prefix}set by {prule.id} {pcontrol.id}"
+                    + (f": {pcontrol.policy_note}" if pcontrol.policy_note else ""))
+        return policy, note
+
     def hq_reaches(self, reach: Reach, country: str, on: dt.date) -> bool:
         return country in reach.headquartered_in or any(
             self.groups[g].has(country, on) for g in reach.headquartered_in_groups
@@ -261,12 +293,12 @@ class Engine:
 
     def license_required(self, chip: Chip, destination: str, on: dt.date,
                          headquartered_in: str | None = None) -> list[Requirement]:
-        controls = {(r.id, c.id): c for r, c in self.chip_controls}
+        controls = {(r.id, c.id): (r, c) for r, c in self.chip_controls}
         out = []
         for det in self.classify(chip, on):
             if det.controlled is False:
                 continue
-            control = controls[(det.rule_id, det.control_id)]
+            rule, control = controls[(det.rule_id, det.control_id)]
             reach = control.destinations
             if reach is None:
                 continue
@@ -277,15 +309,18 @@ class Engine:
                 basis = "headquarters"
             if basis is None:
                 continue
-            exceptions = [
-                e.id for e in control.exceptions
-                if (not e.countries and not e.groups) or destination in e.countries
-                or any(self.groups[g].has(destination, on) for g in e.groups)
-            ]
+            exceptions = []
+            for e in control.exceptions:
+                if e.destinations is not None and not self.reaches(e.destinations, destination,
+                                                                   on):
+                    continue
+                fits = evaluate(e.criterion, chip).value if e.criterion is not None else True
+                if fits is not False:
+                    exceptions.append(e.id if fits else f"{e.id} (undetermined)")
+            policy, note = self.policy(rule, control, chip, destination, on)
             out.append(Requirement(det.rule_id, det.control_id, destination,
-                                   True if det.controlled else None, basis,
-                                   control.licence_policy, control.policy_note, exceptions,
-                                   det.reasons))
+                                   True if det.controlled else None, basis, policy, note,
+                                   exceptions, det.reasons))
         return out
 
     def timeline(self, chip: Chip) -> list[TimelineEntry]:

@@ -237,15 +237,31 @@ def _cross_check(records: dict[str, dict[str, Any]], files: dict[tuple[str, str]
                 ck.ref("rules", rid, (rel, i), "rules", other)
         for ci, control in enumerate(rule.controls):
             base: Loc = ("controls", ci)
-            reach = control.destinations
-            if reach is not None:
+            reaches = [(base + ("destinations",), control.destinations)] + [
+                (base + ("exceptions", ei, "destinations"), exc.destinations)
+                for ei, exc in enumerate(control.exceptions)
+            ]
+            for where, reach in reaches:
+                if reach is None:
+                    continue
                 for rel in ("groups", "except_groups", "headquartered_in_groups"):
                     for gi, gid in enumerate(getattr(reach, rel)):
-                        ck.ref("rules", rid, base + ("destinations", rel, gi), "country-groups", gid)
-            for ei, exc in enumerate(control.exceptions):
-                for gi, gid in enumerate(exc.groups):
-                    ck.ref("rules", rid, base + ("exceptions", ei, "groups", gi),
+                        ck.ref("rules", rid, where + (rel, gi), "country-groups", gid)
+            for pi, pol in enumerate(control.policy_by_destination):
+                for gi, gid in enumerate(pol.groups):
+                    ck.ref("rules", rid, base + ("policy_by_destination", pi, "groups", gi),
                            "country-groups", gid)
+            for rel in ("supersedes", "policy_of"):
+                for ri, ref in enumerate(getattr(control, rel)):
+                    target = records["rules"].get(ref.rule)
+                    if target is None:
+                        ck.ref("rules", rid, base + (rel, ri, "rule"), "rules", ref.rule)
+                    elif ref.control not in {c.id for c in target.controls}:
+                        ids = ", ".join(c.id for c in target.controls) or "none"
+                        ck.problem("rules", rid, base + (rel, ri, "control"),
+                                   "unknown-reference",
+                                   f"rule '{ref.rule}' has no control '{ref.control}' "
+                                   f"(it has: {ids})")
     return ck.problems
 
 

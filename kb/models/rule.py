@@ -50,12 +50,14 @@ class RuleDates(Record):
 
     @model_validator(mode="after")
     def _order(self) -> "RuleDates":
+        # Interim final rules often take effect on public display or announcement, days before
+        # Federal Register publication; what can never be is effect before any public act.
         if self.published and self.effective:
-            earliest = min(d for d in (self.published, self.public_inspection) if d)
+            earliest = min(d for d in (self.published, self.public_inspection, self.announced) if d)
             if self.effective < earliest:
                 raise ValueError(
-                    "effective date is before publication; give public_inspection if the rule "
-                    "took effect on display"
+                    "effective date is before publication; give public_inspection (or announced) "
+                    "if the rule took effect on display"
                 )
         if self.effective and self.end and self.end < self.effective:
             raise ValueError("end is before effective")
@@ -91,8 +93,19 @@ class LicenceException(Record):
     id: ShortText
     """The exception's name, e.g. NAC/ACA, LPP."""
     description: Text
+    destinations: Reach | None = None
+    """Destinations it is available for; empty means every destination the control reaches."""
+    criterion: Criterion | None = None
+    """Which chips may use it, where that is narrower than the control's criterion."""
+
+
+class DestinationPolicy(Record):
+    """A licence review policy that applies to some of a control's destinations."""
+
     countries: list[CountryCode] = Field(default_factory=list)
     groups: list[Slug] = Field(default_factory=list)
+    policy: LicencePolicy
+    note: Text | None = None
 
 
 class ControlRef(Record):
@@ -120,7 +133,13 @@ class Control(Record):
     supersedes: list[ControlRef] = Field(default_factory=list)
     """Controls of earlier rules that this one replaces: they end the day before it starts."""
     destinations: Reach | None = None
+    effect: Literal["licence-requirement", "review-policy"] = "licence-requirement"
+    """licence-requirement: a licence is needed; review-policy: the control only changes how the
+    licences required by the controls in ``policy_of`` are reviewed, for the chips it catches."""
+    policy_of: list[ControlRef] = Field(default_factory=list)
     licence_policy: LicencePolicy | None = None
+    """Review policy for every destination not matched in ``policy_by_destination``."""
+    policy_by_destination: list[DestinationPolicy] = Field(default_factory=list)
     policy_note: Text | None = None
     exceptions: list[LicenceException] = Field(default_factory=list)
     note: Text | None = None
@@ -129,6 +148,10 @@ class Control(Record):
     def _shape(self) -> "Control":
         if self.criterion is None and self.items is None:
             raise ValueError("a control needs a criterion (chips) or items (what else it covers)")
+        if self.effect == "review-policy" and not (self.policy_of and self.licence_policy):
+            raise ValueError("a review-policy control needs policy_of and licence_policy")
+        if self.effect == "licence-requirement" and self.policy_of:
+            raise ValueError("policy_of is for controls with effect: review-policy")
         if self.effective and self.end and self.end < self.effective:
             raise ValueError("end is before effective")
         return self
