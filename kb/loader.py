@@ -269,6 +269,12 @@ def _cross_check(records: dict[str, dict[str, Any]], files: dict[tuple[str, str]
 # pydantic errors -> plain messages
 
 
+_DERIVED = {
+    "tpp": "dense_tops (max of TOPS x bit length)",
+    "performance_density": "TPP and die_area_mm2",
+}
+
+
 def _field(loc: Loc) -> str:
     out = ""
     for part in loc:
@@ -326,8 +332,12 @@ def _from_pydantic(err: Any, model: type[BaseModel], parsed: yamlsafe.Parsed, wh
     if kind == "extra_forbidden":
         code = "unknown-field"
         name = str(loc[-1])
-        close = difflib.get_close_matches(name, _names(_model_at(model, loc)), n=1, cutoff=0.6)
+        holder = _model_at(model, loc)
+        close = difflib.get_close_matches(name, _names(holder), n=1, cutoff=0.6)
         msg = f"unknown field '{name}'" + (f"; did you mean '{close[0]}'?" if close else "")
+        if holder is models.Chip and name in _DERIVED:
+            msg = (f"'{name}' is derived from {_DERIVED[name]} and never typed in; remove it "
+                   "(a vendor's own TPP figure goes in stated_tpp)")
     elif kind == "missing":
         code = "missing-field"
         msg = "required field is missing"
@@ -347,7 +357,8 @@ def _from_pydantic(err: Any, model: type[BaseModel], parsed: yamlsafe.Parsed, wh
             digits = value.replace(",", "").replace("_", "").replace(" ", "")
             try:
                 float(digits)
-                msg += f"; write {digits}, not '{value}'"
+                msg += (f"; write {digits} without quotes" if digits == value
+                        else f"; write {digits}, not '{value}'")
             except ValueError:
                 if any(u in value.lower() for u in ("gb", "tb", "mm", "tflop", "w", "%")):
                     msg += "; the unit is in the field name, write the number alone"
@@ -372,8 +383,16 @@ def _from_pydantic(err: Any, model: type[BaseModel], parsed: yamlsafe.Parsed, wh
         msg = f"{msg[0].lower()}{msg[1:]}; found {_show(value)}"
         if loc and str(loc[-1]).startswith("value_pct"):
             msg += "; shares are percentages from 0 to 100"
-    elif kind in ("too_short", "too_long", "string_too_short", "string_too_long"):
+    elif kind in ("too_short", "string_too_short"):
         code = "wrong-size"
+        least = err.get("ctx", {}).get("min_length", 1)
+        what = "characters" if kind == "string_too_short" else "items"
+        msg = f"needs at least {least} {what}" if least != 1 else (
+            "must not be empty")
+    elif kind in ("too_long", "string_too_long"):
+        code = "wrong-size"
+        most = err.get("ctx", {}).get("max_length")
+        msg = f"too long: at most {most} {'characters' if kind == 'string_too_long' else 'items'}"
     elif kind == "value_error":
         code = "invalid-value"
     else:

@@ -117,6 +117,4 @@ def format_number(value: float) -> str:
     """Numbers as reasons show them: thousands separators, no needless decimals."""
     if float(value).is_integer():
         return f"{int(value):,}"
-    if abs(value) >= 100:
-        return f"{value:,.1f}"
     return f"{value:,.2f}".rstrip("0").rstrip(".")
