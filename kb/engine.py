@@ -1,4 +1,4 @@
-"""The rules engine: three-valued criteria, determinations, licence requirements, timelines, what-if.
+"""The rules engine: three-valued criteria, determinations, licences, timelines, what-if.
 
 Pure functions over records already validated: no I/O, no clock (callers pass the date).
 """
@@ -162,7 +162,7 @@ class TimelineEntry:
     controlled_by: list[tuple[str, str]]
     undetermined: list[tuple[str, str]]
     released_from: list[tuple[str, str]]
-    """Controls that caught the chip on the previous entry and no longer apply or no longer catch."""
+    """Controls that caught the chip on the previous entry and no longer apply or catch."""
 
     @property
     def status(self) -> str:
@@ -173,7 +173,7 @@ class TimelineEntry:
 
 @dataclass(frozen=True)
 class WhatIf:
-    """Which chips a hypothetical criterion catches, and how that compares with the rules on a date."""
+    """Which chips a hypothetical criterion catches, compared with the rules on a date."""
 
     on: dt.date
     caught: list[str]

@@ -1,4 +1,4 @@
-"""The in-memory knowledge base: every record, validated and cross-checked, and the engine over it."""
+"""The in-memory knowledge base: every record, validated and cross-checked, and its engine."""
 
 from __future__ import annotations
 

@@ -85,7 +85,8 @@ def load_file(path: Path, kind: str, root: Path | None = None) -> FileResult:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        result.problems.append(Problem(where, 1, 1, "unreadable", "", f"cannot read file: {exc.strerror}"))
+        result.problems.append(
+            Problem(where, 1, 1, "unreadable", "", f"cannot read file: {exc.strerror}"))
         return result
     parsed = yamlsafe.parse_bytes(raw)
     result.parsed = parsed
@@ -321,7 +322,9 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _from_pydantic(err: Any, model: type[BaseModel], parsed: yamlsafe.Parsed, where: str) -> Problem:
+def _from_pydantic(
+    err: Any, model: type[BaseModel], parsed: yamlsafe.Parsed, where: str
+) -> Problem:
     loc: Loc = tuple(p for p in err["loc"] if p != "[key]")
     is_key = "[key]" in err["loc"]
     kind = err["type"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -26,7 +26,7 @@ except AttributeError:  # pragma: no cover - PyPI wheels ship libyaml
 class KBLoader(_Base):  # type: ignore[misc, valid-type]
     """CSafeLoader with YAML-1.2-style implicit types (resolvers run in Python)."""
 
-    yaml_implicit_resolvers: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+    yaml_implicit_resolvers: ClassVar[dict[str, list[tuple[str, re.Pattern[str]]]]] = {}
 
 
 def _add(tag: str, pattern: str, first: list[str]) -> None:
@@ -202,7 +202,8 @@ def _walk(node: yaml.Node, loc: Loc, out: Parsed, seen: set[int], key_mark: Any)
             if key in keys:
                 out.issues.append(YamlIssue(
                     km.line + 1, km.column + 1, "duplicate-key",
-                    f"key '{key}' appears twice (first on line {keys[key]}); keep one", loc + (key,)))
+                    f"key '{key}' appears twice (first on line {keys[key]}); keep one",
+                    loc + (key,)))
                 continue
             keys[key] = km.line + 1
             _walk(value_node, loc + (key,), out, seen, km)

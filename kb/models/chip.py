@@ -77,13 +77,16 @@ class Chip(Record):
     @classmethod
     def _stated_matches(cls, value: float | None, info: ValidationInfo) -> float | None:
         computed = metrics.tpp(info.data.get("dense_tops"))
-        if value is not None and computed is not None:
-            if abs(value - computed) > metrics.STATED_TPP_TOLERANCE * computed:
-                raise ValueError(
-                    f"stated TPP {metrics.format_number(value)} differs from the TPP computed from "
-                    f"dense_tops ({metrics.format_number(computed)}) by more than 1 %; check for "
-                    "sparse figures typed as dense"
-                )
+        if (
+            value is not None
+            and computed is not None
+            and abs(value - computed) > metrics.STATED_TPP_TOLERANCE * computed
+        ):
+            raise ValueError(
+                f"stated TPP {metrics.format_number(value)} differs from the TPP computed from "
+                f"dense_tops ({metrics.format_number(computed)}) by more than 1 %; check for "
+                "sparse figures typed as dense"
+            )
         return value
 
     @computed_field  # type: ignore[prop-decorator]

@@ -1,6 +1,7 @@
 """Country groups with dated membership (EAR Supplement No. 1 to Part 740, diffusion tiers)."""
 
 import datetime as dt
+import itertools
 
 from pydantic import Field, model_validator
 
@@ -43,7 +44,7 @@ class CountryGroup(Record):
             spans.setdefault(m.country, []).append(m)
         for country, items in spans.items():
             items.sort(key=lambda m: m.from_ or dt.date.min)
-            for a, b in zip(items, items[1:], strict=False):
+            for a, b in itertools.pairwise(items):
                 if a.to is None or (b.from_ or dt.date.min) <= a.to:
                     raise ValueError(f"{country} has overlapping memberships")
         return self

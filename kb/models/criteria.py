@@ -73,17 +73,20 @@ BoolTest = Annotated[bool, Field(strict=True)]
 _TEST_FOR = {"number": NumberTest, "date": DateTest, "text": TextTest, "bool": BoolTest}
 
 _fields: dict[str, Any] = {
-    "all": (Optional[list["Criterion"]], Field(default=None, min_length=1)),
-    "any": (Optional[list["Criterion"]], Field(default=None, min_length=1)),
+    # Forward references to the model being built need typing.Optional, not "X | None".
+    "all": (Optional[list["Criterion"]], Field(default=None, min_length=1)),  # noqa: UP045
+    "any": (Optional[list["Criterion"]], Field(default=None, min_length=1)),  # noqa: UP045
     "not_": (Optional["Criterion"], Field(default=None, alias="not")),
 }
 for _name, _metric in METRICS.items():
-    _fields[_name] = (Optional[_TEST_FOR[_metric.type]], Field(default=None, description=_metric.doc))
+    _fields[_name] = (_TEST_FOR[_metric.type] | None, Field(default=None, description=_metric.doc))
 
 
 def _check_not_empty(self: Any) -> Any:
     if not self.parts():
-        raise ValueError("an empty criterion matches nothing; give a metric comparison or all/any/not")
+        raise ValueError(
+            "an empty criterion matches nothing; give a metric comparison or all/any/not"
+        )
     return self
 
 

@@ -1,4 +1,4 @@
-"""Rules: legal instruments (and letters, decisions, allied and counter-measures) and their controls."""
+"""Rules: legal instruments, letters, decisions, allied and counter-measures, and controls."""
 
 import datetime as dt
 from typing import Literal
@@ -39,7 +39,8 @@ class RuleDates(Record):
 
     announced: Day | None = None
     public_inspection: Day | None = None
-    """Federal Register public-inspection day; rules may take effect "on display", before publication."""
+    """Federal Register public-inspection day; a rule may take effect "on display", before
+    publication."""
     published: Day | None = None
     effective: Day | None = None
     compliance: Day | None = None

@@ -11,7 +11,9 @@ from kb.models.common import PartialDate, Record, ShortText, Slug, Text
 def _check_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
-        raise ValueError(f"expected an http(s) address such as https://example.org/page; found {value!r}")
+        raise ValueError(
+            f"expected an http(s) address such as https://example.org/page; found {value!r}"
+        )
     return value
 
 

@@ -1,0 +1,89 @@
+"""The `kb` command: exit codes, output, and no traceback on any input."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from kb import cli
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    proc = subprocess.run([sys.executable, "-m", "kb", *args], capture_output=True, text=True,
+                          timeout=60)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def test_validate_repo_prints_counts():
+    code, out, err = run("validate")
+    assert code == 0, err
+    assert out.startswith("ok: ")
+    assert "chips" in out and "rules" in out and "market-shares" in out
+
+
+def test_validate_fixture_tree(records_dir, capsys):
+    assert cli.main(["validate", str(records_dir)]) == 0
+    out = capsys.readouterr().out
+    assert out == ("ok: 2 sources, 3 organizations, 1 country-groups, 2 chips, 1 rules, "
+                   "1 market-shares\n")
+
+
+def test_validate_invalid_tree_exit_1_no_traceback(write_record, records_dir):
+    write_record("chips", "acme-x1", "id: acme-x1\nname: X\nvendor: acme\nkind: gpu\nbad: 1\n")
+    code, out, err = run("validate", str(records_dir))
+    assert code == 1
+    assert "Traceback" not in out + err
+    assert "chips/acme-x1.yaml:5:1: [unknown-field] bad: unknown field 'bad'" in err
+
+
+def test_validate_github_annotations(write_record, records_dir, capsys):
+    write_record("chips", "acme-x1", "id: acme-x1\nname: X\nvendor: acme\nkind: gpu\nbad: 1\n")
+    assert cli.main(["validate", "--format", "github", str(records_dir)]) == 1
+    out = capsys.readouterr().out
+    assert "::error file=" in out and "acme-x1.yaml,line=5,col=1::[unknown-field]" in out
+
+
+@pytest.mark.parametrize("args", [[], ["nope"], ["validate", "/no/such/dir"],
+                                  ["classify"], ["classify", "nvidia-h20", "--on", "June"],
+                                  ["classify", "nvidia-h20", "--to", "ZZ"],
+                                  ["classify", "no-such-chip"], ["whatif", "{tpp: {gte: }"],
+                                  ["whatif", "{tpx: {gte: 1}}"]])
+def test_usage_errors_exit_2(args):
+    code, out, err = run(*args)
+    assert code == 2, (out, err)
+    assert "Traceback" not in out + err
+
+
+def test_classify_text_reasons_and_licence():
+    code, out, _ = run("classify", "nvidia-a800", "--on", "2023-06-01")
+    assert code == 0
+    assert "not controlled" in out and "interconnect 400 GB/s < 600 GB/s" in out
+    code, out, _ = run("classify", "nvidia-a800", "--on", "2024-06-01", "--to", "cn")
+    assert code == 0
+    assert "3A090.a    controlled" in out and "TPP 4,992 ≥ 4,800" in out
+    assert "licence to CN: licence required under us-bis-2024-04-corrections 3A090.a" in out
+
+
+def test_classify_json():
+    code, out, _ = run("classify", "nvidia-h20", "--on", "2025-06-01", "--to", "CN", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["chip"] == "nvidia-h20" and data["tpp"] == 2368
+    keys = {(d["rule_id"], d["control_id"]) for d in data["determinations"] if d["controlled"]}
+    assert keys == {("us-2025-04-nvidia-h20-licence-requirement", "H20 notice")}
+    assert data["requirements"][0]["policy"] == "not-stated"
+
+
+def test_timeline_and_whatif():
+    code, out, _ = run("timeline", "nvidia-a800")
+    assert code == 0 and "from 2023-11-17: controlled" in out
+    code, out, _ = run("whatif", '{"tpp": {"gte": 1000}}', "--on", "2024-06-01")
+    assert code == 0 and "nvidia-h20" in out and "newly caught" in out
+    code, out, _ = run("whatif", "{tpp: {gte: 1000}}", "--json")
+    assert code == 0 and "nvidia-h100-sxm" in json.loads(out)["caught"]
+
+
+def test_help_exits_0():
+    code, out, _ = run("--help")
+    assert code == 0 and "validate" in out and "classify" in out
