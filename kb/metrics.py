@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from kb.models.chip import Chip
 
-# Bit length of each operand type, as ECCN 3A090's technical note counts it: "the bit length of the
-# operation". TF32 is stored in 32-bit registers and BIS counts it at 32 bits; see
-# docs/methodology.md for the sources of this convention.
+# Bit length of each operand type: ECCN 3A090's technical note multiplies by "the bit length of the
+# operation". No BIS guidance on TF32 was found; the project counts it at 32 bits, the width of its
+# operands as stored (19 significant bits in a 32-bit word). docs/methodology.md gives the sources
+# and the chips for which the choice matters.
 BIT_LENGTH: dict[str, int] = {
     "fp64": 64,
     "fp32": 32,
@@ -49,12 +50,14 @@ def tpp(dense_tops: dict[str, float] | None) -> float | None:
 
 
 def tpp_operand(dense_tops: dict[str, float] | None) -> str | None:
-    """The operand type that sets the TPP (the first in table order on a tie)."""
+    """The operand type that sets the TPP; on a tie, the shortest bit length (datasheets' usual
+    basis), then table order."""
     if not dense_tops:
         return None
     terms = tpp_terms(dense_tops)
     best = max(terms.values())
-    return next(op for op in OPERAND_TYPES if terms.get(op) == best)
+    tied = [op for op in OPERAND_TYPES if terms.get(op) == best]
+    return min(tied, key=lambda op: BIT_LENGTH[op])
 
 
 def performance_density(tpp_value: float | None, die_area_mm2: float | None) -> float | None:

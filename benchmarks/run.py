@@ -1,0 +1,91 @@
+"""Speed benchmarks on the real records, each figure beside its target and its floor.
+
+    python benchmarks/run.py [--repeat N] [--records PATH]
+
+Prints a table of medians over N runs. Timings are measured here, never asserted in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import kb  # noqa: E402
+from kb import loader  # noqa: E402
+
+
+def median_time(fn: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def bare_parse(root: Path) -> None:
+    for path in sorted(root.glob("*/*.yaml")):
+        yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader)
+
+
+def classify_all(base: kb.KnowledgeBase) -> int:
+    count = 0
+    for day in base.change_dates():
+        for chip in base.chips.values():
+            count += len(base.engine.classify(chip, day))
+    return count
+
+
+def cold_load(records: Path) -> float:
+    """Import + load in a fresh interpreter, as a user's first call pays it."""
+    code = ("import time; t = time.perf_counter(); import kb; "
+            f"kb.load({str(records)!r}); print(time.perf_counter() - t)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT)
+    return float(out.stdout.strip())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--records", type=Path, default=loader.default_root())
+    args = parser.parse_args(argv)
+    records: Path = args.records
+
+    base = kb.load(records)
+    files = len(list(records.glob("*/*.yaml")))
+    parse = median_time(lambda: bare_parse(records), args.repeat)
+    load = median_time(lambda: kb.load(records), args.repeat)
+    cold = statistics.median(cold_load(records) for _ in range(max(1, args.repeat // 2)))
+    dates = base.change_dates()
+    classify = median_time(lambda: classify_all(kb.load(records)), args.repeat)
+    determinations = classify_all(base)
+
+    rows = [
+        ("files", f"{files}", "", ""),
+        ("bare CSafeLoader parse (floor)", f"{parse * 1000:.1f} ms", "", ""),
+        ("kb.load(): validate + cross-check", f"{load * 1000:.1f} ms", "< 500 ms",
+         f"{load / parse:.2f}x parse"),
+        ("import kb + kb.load(), fresh process", f"{cold * 1000:.1f} ms", "< 500 ms", ""),
+        (f"classify {len(base.chips)} chips x {len(dates)} change dates (incl. load)",
+         f"{classify * 1000:.1f} ms", "< 1000 ms", f"{determinations} determinations"),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measure':<{width}}  {'median':>10}  {'target':>9}  note")
+    for name, value, target, note in rows:
+        print(f"{name:<{width}}  {value:>10}  {target:>9}  {note}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
