@@ -54,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     _records_arg(p)
 
+    p = sub.add_parser("export", help="write the knowledge base as SQLite, JSON or CSV")
+    p.add_argument("--format", choices=("sqlite", "json", "csv"), required=True)
+    p.add_argument("out", type=Path, help="output file (sqlite) or folder (json, csv)")
+    _records_arg(p)
+
     p = sub.add_parser("whatif", help="which chips a hypothetical criterion catches")
     p.add_argument("criterion",
                    help="criterion as YAML or JSON, e.g. '{tpp: {gte: 1000}}'")
@@ -220,11 +225,30 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from kb import export
+
+    base = _base(args)
+    out: Path = args.out
+    if args.format == "sqlite" and out.is_dir():
+        raise UsageError(f"{out} is a folder; give a file name such as kb.sqlite")
+    if args.format != "sqlite" and out.exists() and not out.is_dir():
+        raise UsageError(f"{out} is a file; give a folder for {args.format}")
+    try:
+        written = export.EXPORTERS[args.format](base, out)
+    except OSError as exc:
+        raise KBError(f"cannot write {out}: {exc.strerror or exc}") from None
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
 _COMMANDS = {
     "validate": cmd_validate,
     "classify": cmd_classify,
     "timeline": cmd_timeline,
     "whatif": cmd_whatif,
+    "export": cmd_export,
 }
 
 

@@ -238,6 +238,10 @@ class Engine:
                 days.add(end + dt.timedelta(days=1))
         return sorted(days)
 
+    def evaluate(self, control: Control, chip: Chip) -> Outcome:
+        """A control's criterion on a chip (dates aside)."""
+        return evaluate(control.criterion, chip)
+
     def classify(self, chip: Chip, on: dt.date) -> list[Determination]:
         out = []
         for rule, control in self.chip_controls:

@@ -1,0 +1,200 @@
+"""Exports: a SQLite file, a static JSON API, and CSV per table. Same records, same bytes."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from kb import metrics, tables
+from kb.knowledge import KnowledgeBase
+
+JSON_SCHEMA_VERSION = "1"
+
+DESCRIPTIONS = {
+    "chip": {
+        "tpp": "Total processing performance: max over operand types of dense TOPS x bit length "
+               "(derived)",
+        "performance_density": "TPP / die_area_mm2 (derived)",
+        "die_area_mm2": "Applicable die area: sum over the processing dies, mm²",
+        "interconnect_gb_s": "Aggregate bidirectional chip-to-chip transfer rate, GB/s",
+        "datacenter": "Designed or marketed for use in data centres",
+        "released": "Release date as recorded (day or month)",
+    },
+    "determination": {
+        "status": "controlled, not controlled or undetermined (a figure is missing)",
+        "valid_from": "First day the control applies",
+        "valid_to": "Last day the control applies (empty: still applies)",
+    },
+    "market_share": {"value_pct": "Share in percent (0-100)"},
+    "group_member": {"from_date": "First day of membership (empty: not recorded)",
+                     "to_date": "Last day of membership (empty: still a member)"},
+}
+
+
+def _write_atomic(out: Path, write: Any) -> None:
+    """Write to a temporary path beside ``out`` and move it into place (never half-written)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        tmp.unlink()
+        write(tmp)
+        if out.is_dir() and not tmp.is_dir():
+            raise IsADirectoryError(f"{out} is a folder")
+        if tmp.is_dir() and out.exists():
+            shutil.rmtree(out) if out.is_dir() else out.unlink()
+        os.replace(tmp, out)
+    finally:
+        if tmp.is_dir():
+            shutil.rmtree(tmp, ignore_errors=True)
+        elif tmp.exists():
+            tmp.unlink()
+
+
+def export_sqlite(base: KnowledgeBase, out: Path) -> list[Path]:
+    """A SQLite file with foreign keys, indexes and views, plus Datasette metadata beside it."""
+    from kb import db
+
+    def write(tmp: Path) -> None:
+        engine = db.make_engine(f"sqlite:///{tmp}")
+        try:
+            db.populate(engine, base)
+        finally:
+            engine.dispose()
+
+    _write_atomic(out, write)
+    meta_path = out.with_name(out.stem + ".metadata.json")
+    meta = datasette_metadata(out.stem)
+    _write_atomic(meta_path, lambda tmp: tmp.write_text(_dumps(meta), encoding="utf-8"))
+    return [out, meta_path]
+
+
+def datasette_metadata(database: str) -> dict[str, Any]:
+    return {
+        "title": "AI chip export-controls knowledge base",
+        "license": "CC BY 4.0 (data)",
+        "license_url": "https://creativecommons.org/licenses/by/4.0/",
+        "source": "records/ of the knowledge base; each figure cites its source (table citation)",
+        "databases": {database: {"tables": {
+            name: {"columns": cols} for name, cols in sorted(DESCRIPTIONS.items())
+        }}},
+    }
+
+
+def _value(v: Any) -> Any:
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return v
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=_value) + "\n"
+
+
+def json_records(base: KnowledgeBase) -> dict[str, list[dict[str, Any]]]:
+    """Records as JSON objects: derived figures included, no union types (status strings and
+    ``is_x`` flags instead of true/false/null)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for kind, items in (("organizations", base.organizations), ("sources", base.sources),
+                        ("country-groups", base.country_groups),
+                        ("market-shares", base.market_shares)):
+        out[kind] = [r.model_dump(mode="json", by_alias=True) for r in items.values()]
+    chips = []
+    for chip in base.chips.values():
+        data = chip.model_dump(mode="json", by_alias=True)
+        data["tpp_operand"] = metrics.tpp_operand(chip.dense_tops)
+        data["released_precision"] = (None if chip.released is None else
+                                      "day" if len(chip.released) == 10 else "month")
+        data["released_from"] = _value(chip.released_on)
+        data["is_datacenter_known"] = chip.datacenter is not None
+        chips.append(data)
+    out["chips"] = chips
+    rules = []
+    for rule in base.rules.values():
+        data = rule.model_dump(mode="json", by_alias=True, exclude_none=True)
+        data["start"] = _value(rule.start)
+        for control, cdata in zip(rule.controls, data.get("controls", []), strict=True):
+            start, end = base.engine.spans[(rule.id, control.id)]
+            cdata["applies_from"] = _value(start)
+            cdata["applies_to"] = _value(end)
+            cdata["is_open_ended"] = end is None
+        rules.append(data)
+    out["rules"] = rules
+    return out
+
+
+def json_determinations(base: KnowledgeBase) -> list[dict[str, Any]]:
+    from kb import db
+
+    dets = db.rows(base)["determination"]
+    return [{**{k: _value(v) for k, v in d.items() if k != "controlled"},
+             "is_controlled": d["controlled"] is True,
+             "is_undetermined": d["controlled"] is None} for d in dets]
+
+
+def export_json(base: KnowledgeBase, out: Path) -> list[Path]:
+    """A static API: index.json, one file per kind, one per record, determinations.json."""
+
+    def write(tmp: Path) -> None:
+        tmp.mkdir()
+        records = json_records(base)
+        index: dict[str, Any] = {"schema_version": JSON_SCHEMA_VERSION, "kinds": {}}
+        for kind, items in records.items():
+            (tmp / f"{kind}.json").write_text(_dumps(items), encoding="utf-8")
+            (tmp / kind).mkdir()
+            for item in items:
+                (tmp / kind / f"{item['id']}.json").write_text(_dumps(item), encoding="utf-8")
+            index["kinds"][kind] = {"count": len(items), "all": f"{kind}.json",
+                                    "one": f"{kind}/{{id}}.json"}
+        dets = json_determinations(base)
+        (tmp / "determinations.json").write_text(_dumps(dets), encoding="utf-8")
+        index["determinations"] = {"count": len(dets), "all": "determinations.json"}
+        (tmp / "index.json").write_text(_dumps(index), encoding="utf-8")
+
+    _write_atomic(out, write)
+    return [out]
+
+
+def _csv_cell(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return str(v)
+
+
+def export_csv(base: KnowledgeBase, out: Path) -> list[Path]:
+    """One CSV per table, with the tables' own columns, rows in a fixed order."""
+    from kb import db
+
+    all_rows = db.rows(base)
+
+    def write(tmp: Path) -> None:
+        tmp.mkdir()
+        for table in tables.TABLES:
+            name = table.__tablename__  # type: ignore[attr-defined]
+            columns = [c.name for c in table.__table__.columns]  # type: ignore[attr-defined]
+            buf = io.StringIO()
+            writer = csv.writer(buf, lineterminator="\n")
+            writer.writerow(columns)
+            for i, row in enumerate(all_rows[name], start=1):
+                if "id" in columns and row.get("id") is None:
+                    row = {**row, "id": i}
+                writer.writerow([_csv_cell(row.get(c)) for c in columns])
+            (tmp / f"{name}.csv").write_text(buf.getvalue(), encoding="utf-8")
+
+    _write_atomic(out, write)
+    return [out]
+
+
+EXPORTERS = {"sqlite": export_sqlite, "json": export_json, "csv": export_csv}
