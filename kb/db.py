@@ -64,7 +64,7 @@ def populate(engine: Engine, base: KnowledgeBase) -> None:
     """Replace the knowledge base's tables and views in ``engine`` with ``base``, atomically."""
     with engine.begin() as conn:
         _check_ownership(conn)
-        for view in tables.VIEWS:
+        for view in reversed(tables.VIEWS):  # dependants first
             conn.execute(text(f"DROP VIEW IF EXISTS {view}"))
         SQLModel.metadata.drop_all(conn, tables=OWN_TABLES)
         _create_tables(conn)
@@ -203,7 +203,7 @@ def rows(base: KnowledgeBase) -> dict[str, list[dict[str, Any]]]:
         _citations(out, "market_share", share.id, share.citations)
     for chip in base.chips.values():
         for rule, control in engine.chip_controls:
-            res = engine.evaluate(control, chip)
+            res = engine.evaluate(rule, control, chip)
             start, end = engine.spans[(rule.id, control.id)]
             out["determination"].append({
                 "chip_id": chip.id, "rule_id": rule.id, "control_id": control.id,

@@ -57,7 +57,7 @@ def _metric_outcome(name: str, test: Any, chip: Chip) -> Outcome:
     metric = METRICS[name]
     actual = metric.get(chip)
     if actual is None:
-        inputs = metric.inputs or (name,)
+        inputs = _absent_inputs(metric.inputs or (name,), chip)
         return Outcome(None, (f"{metric.label} unknown (missing {', '.join(inputs)})",), inputs)
     if metric.type == "bool":
         ok = actual == test
@@ -72,6 +72,18 @@ def _metric_outcome(name: str, test: Any, chip: Chip) -> Outcome:
         results.append(Outcome(ok, (f"{metric.label} {_show(name, actual)}{unit} {sign} "
                                     f"{_show(name, expected)}{unit}",)))
     return _all(results)
+
+
+def _absent_inputs(inputs: tuple[str, ...], chip: Chip) -> tuple[str, ...]:
+    """The inputs of a metric that the chip record lacks (empty dense_tops counts as absent)."""
+    absent = []
+    for path in inputs:
+        value: Any = chip
+        for part in path.split("."):
+            value = getattr(value, part, None) if value is not None else None
+        if value is None or value == {}:
+            absent.append(path)
+    return tuple(absent) or inputs
 
 
 def _all(parts: list[Outcome]) -> Outcome:
@@ -188,9 +200,14 @@ class WhatIf:
 class Engine:
     """Evaluation over one knowledge base's rules and groups, with control spans precomputed."""
 
-    def __init__(self, rules: Mapping[str, Rule], groups: Mapping[str, CountryGroup]) -> None:
+    def __init__(self, rules: Mapping[str, Rule], groups: Mapping[str, CountryGroup],
+                 chips: Mapping[str, Chip] | None = None) -> None:
         self.rules = rules
         self.groups = groups
+        # A criterion's answer does not depend on the date, so answers for the knowledge base's
+        # own chips are kept; hypothetical chips are evaluated afresh every time.
+        self._known = chips or {}
+        self._outcomes: dict[tuple[str, str, str], Outcome] = {}
         self.spans: dict[tuple[str, str], tuple[dt.date | None, dt.date | None]] = {}
         successors = self._successors()
         ordered = sorted(rules.values(), key=lambda r: (r.start or dt.date.min, r.id))
@@ -238,15 +255,21 @@ class Engine:
                 days.add(end + dt.timedelta(days=1))
         return sorted(days)
 
-    def evaluate(self, control: Control, chip: Chip) -> Outcome:
+    def evaluate(self, rule: Rule, control: Control, chip: Chip) -> Outcome:
         """A control's criterion on a chip (dates aside)."""
-        return evaluate(control.criterion, chip)
+        if self._known.get(chip.id) is not chip:
+            return evaluate(control.criterion, chip)
+        key = (rule.id, control.id, chip.id)
+        found = self._outcomes.get(key)
+        if found is None:
+            found = self._outcomes[key] = evaluate(control.criterion, chip)
+        return found
 
     def classify(self, chip: Chip, on: dt.date) -> list[Determination]:
         out = []
         for rule, control in self.chip_controls:
             if self.in_force(rule, control, on):
-                res = evaluate(control.criterion, chip)
+                res = self.evaluate(rule, control, chip)
                 out.append(Determination(rule.id, control.id, res.value, list(res.reasons),
                                          list(res.missing)))
         return out

@@ -57,11 +57,17 @@ class UnknownRecord(KBError, KeyError):
 
 def display_path(path: Path, root: Path | None) -> str:
     """A path as the user should read it: relative to the working folder when possible."""
-    for base in (Path.cwd(), root.parent if root else None):
+    if not path.is_absolute():
+        return path.as_posix()
+    cwd = Path.cwd()
+    for base in (cwd, root.parent if root else None):
         if base is None:
             continue
-        try:
-            return path.resolve().relative_to(base.resolve()).as_posix()
-        except ValueError:
-            continue
+        # Pure path arithmetic first; resolving symlinks costs system calls per file.
+        for resolve in (False, True):
+            a, b = (path.resolve(), base.resolve()) if resolve else (path, base)
+            try:
+                return a.relative_to(b).as_posix()
+            except ValueError:
+                continue
     return path.as_posix()

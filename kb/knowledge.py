@@ -89,7 +89,7 @@ class KnowledgeBase:
 
     @cached_property
     def engine(self) -> Engine:
-        return Engine(self.rules, self.country_groups)
+        return Engine(self.rules, self.country_groups, self.chips)
 
     def chip(self, chip_or_id: ChipRef) -> Chip:
         """A chip record by id, or the given (possibly hypothetical) chip itself."""

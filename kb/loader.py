@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import types
 import typing
@@ -81,13 +82,22 @@ def record_paths(root: Path) -> tuple[dict[str, list[Path]], list[Problem]]:
 def load_file(path: Path, kind: str, root: Path | None = None) -> FileResult:
     """Parse and validate one record file."""
     result = FileResult(path, kind)
-    where = display_path(path, root)
+    _check_file(result, path, kind)
+    if result.problems:
+        # The display path costs system calls; work it out only for files with problems.
+        where = display_path(path, root)
+        result.problems = [dataclasses.replace(p, path=where) for p in result.problems]
+    return result
+
+
+def _check_file(result: FileResult, path: Path, kind: str) -> None:
+    where = ""  # filled in by load_file
     try:
         raw = path.read_bytes()
     except OSError as exc:
         result.problems.append(
             Problem(where, 1, 1, "unreadable", "", f"cannot read file: {exc.strerror}"))
-        return result
+        return
     parsed = yamlsafe.parse_bytes(raw)
     result.parsed = parsed
     for issue in parsed.issues:
@@ -95,28 +105,27 @@ def load_file(path: Path, kind: str, root: Path | None = None) -> FileResult:
             Problem(where, issue.line, issue.col, issue.code, _field(issue.loc), issue.message)
         )
     if parsed.issues:
-        return result
+        return
     data = parsed.data
     if not isinstance(data, dict):
         result.problems.append(Problem(where, 1, 1, "not-a-mapping", "",
                                        "a record is a mapping of fields (key: value lines)"))
-        return result
+        return
     model = models.KINDS[kind]
     try:
         record = model.model_validate(data)
     except ValidationError as exc:
         for err in exc.errors(include_url=False):
             result.problems.append(_from_pydantic(err, model, parsed, where))
-        return result
+        return
     if record.id != path.stem:  # type: ignore[attr-defined]
         line, col = parsed.mark(("id",))
         result.problems.append(Problem(
             where, line, col, "id-mismatch", "id",
             f"id '{record.id}' differs from the file name '{path.stem}'; "  # type: ignore[attr-defined]
             f"rename the file or change the id"))
-        return result
+        return
     result.record = record
-    return result
 
 
 def load_records(root: Path) -> LoadResult:

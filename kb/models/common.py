@@ -109,7 +109,7 @@ class Record(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
-        use_attribute_docstrings=True,
+        use_attribute_docstrings=False,
         populate_by_name=True,
     )
 
