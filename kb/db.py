@@ -39,6 +39,9 @@ def make_engine(url: str | None = None) -> Engine:
         engine = create_engine("sqlite://", poolclass=StaticPool,
                                connect_args={"check_same_thread": False})
     else:
+        if url.startswith(("postgresql://", "postgres://")):
+            # psycopg 3 is the driver the project installs; SQLAlchemy's default is psycopg2.
+            url = "postgresql+psycopg://" + url.split("://", 1)[1]
         engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         _sqlite_transactions(engine)

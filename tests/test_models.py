@@ -193,3 +193,12 @@ def test_bad_criteria(bad):
 def test_criterion_shorthands():
     c = Criterion.model_validate({"vendor": "nvidia", "released": {"gte": "2023-01-01"}})
     assert [k for k, _ in c.parts()] == ["vendor", "released"]
+
+
+def test_country_table_matches_pycountry():
+    import pycountry
+
+    from kb.models import countries
+
+    expected = {c.alpha_2: getattr(c, "common_name", None) or c.name for c in pycountry.countries}
+    assert countries.table() == expected
