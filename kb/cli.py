@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -54,6 +56,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     _records_arg(p)
 
+    p = sub.add_parser("build", help="build the static site (records -> pages -> site/)")
+    p.add_argument("--out", type=Path, default=None, help="site folder (default: site/)")
+    _records_arg(p)
+
+    p = sub.add_parser("serve", help="serve the site locally, re-rendering on every change")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--host", default="127.0.0.1")
+    _records_arg(p)
+
     p = sub.add_parser("export", help="write the knowledge base as SQLite, JSON or CSV")
     p.add_argument("--format", choices=("sqlite", "json", "csv"), required=True)
     p.add_argument("out", type=Path, help="output file (sqlite) or folder (json, csv)")
@@ -91,6 +102,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except BrokenPipeError:  # e.g. `kb classify x | head`
         return 0
+    except Exception as exc:  # a bug, not bad input: say so plainly; KB_DEBUG=1 shows the trace
+        if os.environ.get("KB_DEBUG"):
+            raise
+        print(f"kb {args.command}: internal error ({type(exc).__name__}: {exc}); "
+              "rerun with KB_DEBUG=1 and report it", file=sys.stderr)
+        return 1
 
 
 def _print_problems(problems: Sequence[Any], fmt: str) -> None:
@@ -225,6 +242,26 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_build(args: argparse.Namespace) -> int:
+    from kb.site import build
+
+    base = _base(args)
+    start = time.perf_counter()
+    out = build.build_site(base, args.out)
+    pages = sum(1 for _ in out.rglob("*.html"))
+    print(f"built {pages} pages into {out} in {time.perf_counter() - start:.1f} s; "
+          f"open {out / 'index.html'}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from kb.site import build
+
+    records = args.records if args.records is not None else loader.default_root()
+    build.serve(records, host=args.host, port=args.port)
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from kb import export
 
@@ -249,6 +286,8 @@ _COMMANDS = {
     "timeline": cmd_timeline,
     "whatif": cmd_whatif,
     "export": cmd_export,
+    "build": cmd_build,
+    "serve": cmd_serve,
 }
 
 

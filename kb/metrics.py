@@ -39,7 +39,7 @@ STATED_TPP_TOLERANCE = 0.01
 
 def tpp_terms(dense_tops: dict[str, float]) -> dict[str, float]:
     """TOPS x bit length for each operand type (TPP = 2 x MacTOPS x bit length)."""
-    return {op: tops * BIT_LENGTH[op] for op, tops in sorted(dense_tops.items())}
+    return {op: dense_tops[op] * BIT_LENGTH[op] for op in OPERAND_TYPES if op in dense_tops}
 
 
 def tpp(dense_tops: dict[str, float] | None) -> float | None:

@@ -1,0 +1,252 @@
+"""The static site: every record has a page, links resolve, builds repeat byte for byte,
+hostile record text stays inert, and a real browser can use it (search included)."""
+
+from __future__ import annotations
+
+import filecmp
+import functools
+import http.server
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+import kb
+from kb.site import build
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "build" / "screenshots"  # git-ignored; kept for people to look at
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory, base) -> Path:
+    return build.build_site(base, tmp_path_factory.mktemp("site") / "site")
+
+
+@pytest.fixture(scope="session")
+def xss_site(tmp_path_factory) -> Path:
+    project = tmp_path_factory.mktemp("xss")
+    shutil.copy(ROOT / "mkdocs.yml", project)
+    shutil.copytree(ROOT / "docs", project / "docs")
+    shutil.copytree(ROOT / "tests" / "fixtures" / "valid" / "records", project / "records")
+    for kind in ("chips", "sources", "organizations", "rules"):
+        for path in (ROOT / "tests" / "fixtures" / "xss" / kind).glob("*.yaml"):
+            shutil.copy(path, project / "records" / kind)
+    return build.build_site(kb.load(project / "records"), project / "site")
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if value is None:
+                continue
+            if name in ("href", "src") and tag in ("a", "img", "script", "link"):
+                self.links.append(value)
+            if name == "id":
+                self.ids.add(value)
+
+
+def test_a_page_for_every_chip_rule_and_vendor(site, base):
+    for chip in base.chips:
+        assert (site / "chips" / f"{chip}.html").is_file()
+    for rule in base.rules:
+        assert (site / "rules" / f"{rule}.html").is_file()
+    for page in ("index", "chips/index", "rules/index", "vendors/index", "market", "methodology",
+                 "querying", "contributing", "downloads"):
+        assert (site / f"{page}.html").is_file(), page
+    for chart in ("tpp-density", "tpp-release", "market-share"):
+        svg = (site / "assets" / "charts" / f"{chart}.svg").read_text()
+        assert svg.startswith("<?xml") and "<svg" in svg
+
+
+def test_no_broken_internal_link(site):
+    pages = sorted(site.rglob("*.html"))
+    ids: dict[Path, set[str]] = {}
+    parsed: dict[Path, _Links] = {}
+    for page in pages:
+        parser = _Links()
+        parser.feed(page.read_text(encoding="utf-8"))
+        parsed[page] = parser
+        ids[page] = parser.ids
+    broken = []
+    for page, parser in parsed.items():
+        for link in parser.links:
+            parts = urlsplit(link)
+            if parts.scheme or link.startswith(("//", "mailto:")):
+                continue
+            if parts.path.startswith("/"):  # 404.html links from the site root
+                target = (site / unquote(parts.path).lstrip("/")).resolve()
+            else:
+                target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.exists():
+                broken.append(f"{page.relative_to(site)} -> {link}")
+            elif parts.fragment and target.suffix == ".html" and target in ids \
+                    and parts.fragment not in ids[target]:
+                broken.append(f"{page.relative_to(site)} -> {link} (no such anchor)")
+    assert broken == []
+
+
+def test_navigation_lists_sections_only_and_site_is_small(site, base):
+    home = (site / "index.html").read_text(encoding="utf-8")
+    nav = home[home.index('class="md-tabs'):home.index("</nav>", home.index('class="md-tabs'))]
+    assert "nvidia-h100-sxm" not in nav
+    size = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
+    assert size < 30 * 1024 * 1024
+
+
+def test_chip_page_shows_provenance_and_derivation(site):
+    page = (site / "chips" / "nvidia-h100-sxm.html").read_text(encoding="utf-8")
+    assert "15,831.2" in page and "set by fp8" in page
+    assert 'id="source-1"' in page and "#source-1" in page
+    assert "Status over time" in page and "3A090.a" in page
+
+
+def test_rule_page_has_impact_summary(site):
+    page = (site / "rules" / "us-bis-2023-10-advanced-computing.html").read_text(encoding="utf-8")
+    assert "Newly controlled" in page
+    newly = page[page.index('id="newly-controlled"'):page.index('id="released-afterwards')]
+    assert "A800" in newly and "H800" in newly
+    assert "What changed against the previous version" in page
+    assert "interconnect ≥ 600 GB/s" in page  # the 2022 criterion, shown as "before"
+
+
+def test_two_builds_are_identical(site, base, tmp_path):
+    again = build.build_site(base, tmp_path / "again")
+    diff = filecmp.dircmp(site, again)
+
+    def differences(d: filecmp.dircmp) -> list[str]:
+        out = d.left_only + d.right_only + d.diff_files + d.funny_files
+        for sub in d.subdirs.values():
+            out += differences(sub)
+        return out
+
+    # dircmp compares shallowly; compare every file's bytes too.
+    assert differences(diff) == []
+    for path in site.rglob("*"):
+        if path.is_file():
+            assert path.read_bytes() == (again / path.relative_to(site)).read_bytes(), path
+
+
+def test_hostile_text_is_escaped_in_the_html(xss_site):
+    for page in xss_site.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert not re.search(r"<script>window\.__xss", html), page
+        assert not re.search(r"<(img|svg|iframe|details|b)\b[^>]*\bon\w+=", html, re.I), page
+        assert 'href="javascript:' not in html, page
+        assert "<style>body" not in html, page
+
+
+# ---------------------------------------------------------------------------------------------
+# A real browser
+
+
+def _chromium() -> str | None:
+    candidates = ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser"))
+    for candidate in candidates:
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    path = _chromium()
+    if path is None:
+        # No system Chromium: let Playwright fetch its own (needs network, as on a fresh machine).
+        proc = subprocess.run([sys.executable, "-m", "playwright", "install", "chromium"],
+                              capture_output=True, text=True, timeout=600)
+        if proc.returncode != 0:
+            pytest.fail("no Chromium: install Debian's `chromium` or run "
+                        "`python -m playwright install chromium`\n" + proc.stderr[-2000:])
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def served(site) -> Iterator[str]:
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+
+    class Quiet(handler.func):  # type: ignore[name-defined, misc]
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                             functools.partial(Quiet, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def _watched_page(browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
+    return page, problems
+
+
+def test_browser_pages_and_search(browser, served):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page, problems = _watched_page(browser)
+    for path, name in (("/index.html", "home"), ("/chips/nvidia-h20.html", "chip"),
+                       ("/rules/us-bis-2023-10-advanced-computing.html", "rule")):
+        page.goto(served + path)
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+    page.goto(served + "/index.html")
+    page.locator("label.md-search__icon, .md-search__input").first.click()
+    page.locator("input.md-search__input").press_sequentially("H20", delay=50)
+    result = page.locator(".md-search-result__item a[href*='/nvidia-h20.html']").first
+    result.wait_for(timeout=10_000)
+    result.click()
+    page.wait_for_url(re.compile(r".*/chips/nvidia-h20\.html.*"))
+    assert "H20" in page.locator("h1").first.inner_text()
+    page.screenshot(path=str(SHOTS / "search-result.png"))
+    assert problems == []
+    page.close()
+
+
+def test_record_finder_works_from_disk(browser, site):
+    page, problems = _watched_page(browser)
+    page.goto((site / "index.html").as_uri())
+    page.locator("#kb-find").fill("H20")
+    link = page.locator("#kb-find-results a", has_text="H20").first
+    link.click()
+    page.wait_for_url(re.compile(r".*/chips/nvidia-h20\.html$"))
+    assert problems == []
+    page.close()
+
+
+def test_xss_payloads_do_not_run(browser, xss_site):
+    page, problems = _watched_page(browser)
+    for path in sorted(xss_site.rglob("*.html")):
+        page.goto(path.as_uri())
+        page.mouse.move(10, 10)
+        assert page.evaluate("window.__xss === undefined"), path
+    page.goto((xss_site / "index.html").as_uri())
+    page.locator("#kb-find").fill("script")
+    assert page.evaluate("window.__xss === undefined")
+    assert [p for p in problems if "dialog" in p] == []
+    page.close()
