@@ -65,6 +65,23 @@ def cold_session(records: Path) -> float:
     return float(out.stdout.strip())
 
 
+def site_build(records: Path, out: Path) -> tuple[float, float, int]:
+    """Full `kb build` (load, render, exports, mkdocs) against a bare mkdocs build of the same
+    staged pages; returns both times and the site's size in bytes."""
+    from kb.site import build
+
+    start = time.perf_counter()
+    build.build_site(kb.load(records), out / "full")
+    full = time.perf_counter() - start
+    root = build.project_root(records)
+    start = time.perf_counter()
+    with build._source_date(kb.load(records)):
+        build.mkdocs_build(root, root / "build" / "docs", out / "bare")
+    bare = time.perf_counter() - start
+    size = sum(p.stat().st_size for p in (out / "full").rglob("*") if p.is_file())
+    return full, bare, size
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
@@ -82,6 +99,14 @@ def main(argv: list[str] | None = None) -> int:
     classify = median_time(lambda: classify_all(kb.load(records)), args.repeat)
     determinations = classify_all(base)
 
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        runs = [site_build(records, Path(tmp) / str(i)) for i in range(max(1, args.repeat // 3))]
+    full = statistics.median(r[0] for r in runs)
+    bare = statistics.median(r[1] for r in runs)
+    size = runs[0][2]
+
     rows = [
         ("files", f"{files}", "", ""),
         ("bare CSafeLoader parse (floor)", f"{parse * 1000:.1f} ms", "", ""),
@@ -92,6 +117,10 @@ def main(argv: list[str] | None = None) -> int:
          "< 500 ms", "in-memory SQLite"),
         (f"classify {len(base.chips)} chips x {len(dates)} change dates (incl. load)",
          f"{classify * 1000:.1f} ms", "< 1000 ms", f"{determinations} determinations"),
+        ("kb build: load, render, exports, mkdocs", f"{full:.2f} s", "< 15 s",
+         f"{full / bare:.2f}x bare mkdocs (target <= 1.25x)"),
+        ("bare mkdocs build of the same pages (floor)", f"{bare:.2f} s", "", ""),
+        ("site size", f"{size / 1e6:.1f} MB", "< 30 MB", ""),
     ]
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':<{width}}  {'median':>10}  {'target':>9}  note")

@@ -132,12 +132,22 @@ def json_records(base: KnowledgeBase) -> dict[str, list[dict[str, Any]]]:
 
 
 def json_determinations(base: KnowledgeBase) -> list[dict[str, Any]]:
-    from kb import db
-
-    dets = db.rows(base)["determination"]
-    return [{**{k: _value(v) for k, v in d.items() if k != "controlled"},
-             "is_controlled": d["controlled"] is True,
-             "is_undetermined": d["controlled"] is None} for d in dets]
+    """Every chip under every chip control, with the days it holds for."""
+    engine = base.engine
+    out = []
+    for chip in base.chips.values():
+        for rule, control in engine.chip_controls:
+            res = engine.evaluate(rule, control, chip)
+            start, end = engine.spans[(rule.id, control.id)]
+            out.append({
+                "chip_id": chip.id, "rule_id": rule.id, "control_id": control.id,
+                "status": {True: "controlled", False: "not controlled",
+                           None: "undetermined"}[res.value],
+                "is_controlled": res.value is True, "is_undetermined": res.value is None,
+                "reasons": "; ".join(res.reasons), "missing": ", ".join(res.missing),
+                "valid_from": _value(start), "valid_to": _value(end),
+            })
+    return out
 
 
 def export_json(base: KnowledgeBase, out: Path) -> list[Path]:

@@ -250,3 +250,54 @@ def test_xss_payloads_do_not_run(browser, xss_site):
     assert page.evaluate("window.__xss === undefined")
     assert [p for p in problems if "dialog" in p] == []
     page.close()
+
+
+def test_serve_rerenders_when_a_record_changes(tmp_path):
+    import socket
+    import time
+    import urllib.request
+
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(ROOT / "mkdocs.yml", project)
+    shutil.copytree(ROOT / "docs", project / "docs")
+    shutil.copytree(ROOT / "tests" / "fixtures" / "valid" / "records", project / "records")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "kb", "serve", "--port", str(port),
+                             "--records", str(project / "records")],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/chips/acme-x1.html"
+
+    def fetch() -> str:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.read().decode("utf-8")
+
+    def wait_for(text: str, seconds: float) -> str:
+        deadline = time.monotonic() + seconds
+        last = ""
+        while time.monotonic() < deadline:
+            try:
+                last = fetch()
+                if text in last:
+                    return last
+            except OSError:
+                pass
+            time.sleep(0.3)
+        raise AssertionError(f"{text!r} never appeared")
+
+    try:
+        wait_for("Acme X1", 60)
+        record = project / "records" / "chips" / "acme-x1.yaml"
+        record.write_text(record.read_text().replace("name: Acme X1", "name: Acme X1 Renamed"))
+        wait_for("Acme X1 Renamed", 30)
+        # A broken record keeps the last good pages and says why.
+        record.write_text(record.read_text().replace("kind: asic", "kind: nope"))
+        time.sleep(2)
+        assert "Acme X1 Renamed" in fetch()
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=20)
+    assert "records invalid; keeping the last good pages" in out
+    assert "Traceback" not in out
