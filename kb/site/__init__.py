@@ -1,0 +1,1 @@
+"""The static site: records and determinations rendered to Markdown, built by mkdocs-material."""

@@ -1,0 +1,413 @@
+"""Render the knowledge base into Markdown pages for mkdocs (plain files, no mkdocs hooks).
+
+Every page is a pure function of the KnowledgeBase: same records, same bytes. Pages that list many
+records use HTML tables built here, escaped; record text goes through :mod:`kb.site.markup`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import posixpath
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from kb import metrics
+from kb.engine import Determination
+from kb.knowledge import KnowledgeBase
+from kb.models import Chip, Control, Rule
+from kb.models import countries as country_names
+from kb.models.common import covered
+from kb.site import markup
+
+TEMPLATES = Path(__file__).parent / "templates"
+STATUS_LABEL = {True: "controlled", False: "not controlled", None: "undetermined"}
+
+FIGURES: list[tuple[str, str, str]] = [
+    ("released", "Released", ""),
+    ("datacenter", "Designed or marketed for data centres", ""),
+    ("foundry", "Foundry", ""),
+    ("process", "Process", ""),
+    ("die_area_mm2", "Die area (processing dies)", "mm²"),
+    ("transistors_billion", "Transistors", "billion"),
+    ("memory.type", "Memory type", ""),
+    ("memory.capacity_gb", "Memory capacity", "GB"),
+    ("memory.bandwidth_gb_s", "Memory bandwidth", "GB/s"),
+    ("interconnect_gb_s", "Chip-to-chip interconnect (bidirectional)", "GB/s"),
+    ("tdp_w", "Power (TDP)", "W"),
+    ("stated_tpp", "TPP stated by vendor or regulator", ""),
+]
+
+
+def as_of(base: KnowledgeBase, today: dt.date | None = None) -> dt.date:
+    """The date the site's "today" views use: the last recorded change on or before today.
+
+    Classifications only change on recorded dates, so the answer equals today's while depending
+    on the records alone (same records, same pages, whatever day the build runs).
+    """
+    today = today or dt.date.today()
+    days: set[dt.date] = set(base.change_dates())
+    for rule in base.rules.values():
+        days.update(d for d in rule.dates.model_dump().values() if isinstance(d, dt.date))
+    for group in base.country_groups.values():
+        for m in group.members:
+            days.update(d for d in (m.from_, m.to) if d)
+            if m.to:
+                days.add(m.to + dt.timedelta(days=1))
+    past = [d for d in days if d <= today]
+    return max(past) if past else today
+
+
+def href(from_page: str, to_page: str) -> str:
+    """Relative URL between two pages given as docs-relative .md paths (use_directory_urls off)."""
+    target = to_page[:-3] + ".html" if to_page.endswith(".md") else to_page
+    return posixpath.relpath(target, posixpath.dirname(from_page) or ".")
+
+
+def rel(from_page: str, to_page: str) -> str:
+    """Relative .md path for a Markdown link (mkdocs turns it into a URL and checks it)."""
+    return posixpath.relpath(to_page, posixpath.dirname(from_page) or ".")
+
+
+def fmt(value: Any, unit: str = "") -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        text = metrics.format_number(value)
+    else:
+        text = str(value)
+    return f"{text} {unit}".strip()
+
+
+# ---------------------------------------------------------------------------------------------
+# Criteria and destinations in words
+
+
+def criterion_text(criterion: Any) -> str:
+    """A criterion in plain words, e.g. "TPP ≥ 4,800, or (TPP ≥ 1,600 and ...)"."""
+    ops = {"gte": "≥", "gt": ">", "lte": "≤", "lt": "<", "eq": "=", "in": "in"}
+    parts: list[str] = []
+    for key, value in criterion.parts():
+        if key in ("all", "any"):
+            joiner = " and " if key == "all" else ", or "
+            inner = [criterion_text(c) for c in value]
+            text = joiner.join(f"({t})" if (" and " in t or ", or " in t) else t for t in inner)
+            parts.append(text)
+        elif key == "not_":
+            parts.append(f"not ({criterion_text(value)})")
+        else:
+            metric = metrics.METRICS[key]
+            if metric.type == "bool":
+                parts.append(metric.label if value else f"not {metric.label}")
+                continue
+            for op, expected in value.items():
+                shown = (", ".join(map(str, expected)) if isinstance(expected, list)
+                         else fmt(expected))
+                unit = f" {metric.unit}" if metric.unit else ""
+                parts.append(f"{metric.label} {ops[op]} {shown}{unit}")
+    return " and ".join(parts)
+
+
+def thresholds(criterion: Any) -> list[tuple[str, float]]:
+    """The lower bounds (metric, value) a criterion draws on TPP and performance density."""
+    out: list[tuple[str, float]] = []
+    for key, value in criterion.parts():
+        if key in ("all", "any"):
+            for c in value:
+                out.extend(thresholds(c))
+        elif key in ("tpp", "performance_density") and value.gte is not None:
+            out.append((key, value.gte))
+    return sorted(set(out))
+
+
+def reach_text(base: KnowledgeBase, reach: Any) -> str:
+    if reach is None:
+        return "not stated"
+    parts = []
+    if reach.worldwide:
+        parts.append("all destinations")
+    if reach.countries:
+        parts.append(", ".join(country_names.name(c) for c in reach.countries))
+    if reach.groups:
+        parts.append(", ".join(_group_label(base, g) for g in reach.groups))
+    text = "; ".join(parts)
+    excl = [country_names.name(c) for c in reach.except_countries] + [
+        _group_label(base, g) for g in reach.except_groups]
+    if excl:
+        text += f", except {', '.join(excl)}"
+    hq = [country_names.name(c) for c in reach.headquartered_in] + [
+        _group_label(base, g) for g in reach.headquartered_in_groups]
+    if hq:
+        text += f"; and buyers headquartered in {', '.join(hq)}, wherever they are"
+    return text
+
+
+def _group_label(base: KnowledgeBase, gid: str) -> str:
+    group = base.country_groups.get(gid)
+    return group.code and f"Country Group {group.code}" or group.name if group else gid
+
+
+# ---------------------------------------------------------------------------------------------
+# Page data
+
+
+@dataclass
+class Cited:
+    """Sources of one record, numbered in order of first use."""
+
+    sources: list[Any] = field(default_factory=list)
+    notes: list[tuple[int, str, str]] = field(default_factory=list)
+
+    def numbers(self, citations: list[Any], path: str) -> list[int]:
+        out = []
+        for c in citations:
+            if covered(path, [c]):
+                ids = [s.id for s in self.sources]
+                out.append(ids.index(c.source) + 1)
+        return sorted(set(out))
+
+
+def cited(base: KnowledgeBase, citations: list[Any]) -> Cited:
+    result = Cited()
+    for c in citations:
+        src = base.sources[c.source]
+        if src not in result.sources:
+            result.sources.append(src)
+    for c in citations:
+        if c.note:
+            result.notes.append(([s.id for s in result.sources].index(c.source) + 1,
+                                 ", ".join(c.fields), c.note))
+    return result
+
+
+def figure_value(chip: Chip, path: str) -> Any:
+    value: Any = chip
+    for part in path.split("."):
+        value = getattr(value, part, None) if value is not None else None
+    return value
+
+
+def chip_rows(base: KnowledgeBase, chip: Chip, cites: Cited) -> list[dict[str, Any]]:
+    rows = []
+    for path, label, unit in FIGURES:
+        value = figure_value(chip, path)
+        if value is None:
+            continue
+        if path == "foundry" and value in base.organizations:
+            value = base.organizations[value].name
+        rows.append({"label": label, "value": fmt(value, unit),
+                     "refs": cites.numbers(chip.citations, path)})
+    return rows
+
+
+def determinations_on(base: KnowledgeBase, chip: Chip, day: dt.date) -> list[Determination]:
+    return base.classify(chip, on=day)
+
+
+def status_word(dets: Iterable[Determination]) -> str:
+    values = [d.controlled for d in dets]
+    if True in values:
+        return "controlled"
+    if None in values:
+        return "undetermined"
+    return "not controlled"
+
+
+def china_status(base: KnowledgeBase, chip: Chip, day: dt.date) -> str:
+    reqs = base.license_required(chip, "CN", on=day)
+    if any(r.required for r in reqs):
+        return "licence required"
+    if reqs:
+        return "undetermined"
+    return "no licence required"
+
+
+def rule_impact(base: KnowledgeBase, rule: Rule) -> dict[str, Any]:
+    """What a rule did, computed from the data."""
+    start = rule.start
+    engine = base.engine
+    chip_controls = [c for c in rule.controls
+                     if c.criterion is not None and c.effect == "licence-requirement"]
+    out: dict[str, Any] = {"controls": [], "newly": [], "near": [], "vendors": []}
+    if start is None or not chip_controls:
+        return out
+    before = start - dt.timedelta(days=1)
+    amended_ids = set(rule.amends) | set(rule.replaces)
+    caught_all: set[str] = set()
+    for control in chip_controls:
+        caught, unknown = [], []
+        for chip in base.chips.values():
+            res = engine.evaluate(rule, control, chip)
+            if res.value is True:
+                caught.append(chip)
+            elif res.value is None:
+                unknown.append((chip, ", ".join(res.missing)))
+        caught_all.update(c.id for c in caught)
+        out["controls"].append({"control": control, "caught": caught, "unknown": unknown})
+    for cid in sorted(caught_all):
+        chip = base.chips[cid]
+        earlier = [d for d in base.classify(chip, on=before)
+                   if d.controlled and (not amended_ids or d.rule_id in amended_ids)]
+        if not earlier and (chip.released_on is None or chip.released_on <= start):
+            out["newly"].append(chip)
+    for control in chip_controls:
+        for metric, bound in thresholds(control.criterion):
+            for chip in base.chips.values():
+                value = metrics.METRICS[metric].get(chip)
+                released = chip.released_on
+                if (value is not None and 0.8 * bound <= value < bound and released
+                        and released > start and chip.id not in caught_all):
+                    out["near"].append({"chip": chip, "metric": metrics.METRICS[metric].label,
+                                        "value": value, "bound": bound,
+                                        "margin": (bound - value) / bound,
+                                        "control": control.id})
+    out["near"].sort(key=lambda n: (n["margin"], n["chip"].id))
+    vendors = sorted({base.chips[c].vendor for c in caught_all})
+    for vid in vendors:
+        shares = sorted((m for m in base.market_shares.values() if m.subject == vid),
+                        key=lambda m: (m.period_start, m.id))
+        out["vendors"].append({"org": base.organizations[vid], "shares": shares,
+                               "chips": sorted(c for c in caught_all
+                                               if base.chips[c].vendor == vid)})
+    return out
+
+
+def previous_versions(base: KnowledgeBase, rule: Rule) -> list[dict[str, Any]]:
+    """For each control that supersedes another: the old and new criterion in words."""
+    out = []
+    for control in rule.controls:
+        for ref in control.supersedes:
+            old = next(c for c in base.rules[ref.rule].controls if c.id == ref.control)
+            out.append({"control": control, "old_rule": base.rules[ref.rule], "old": old,
+                        "before": criterion_text(old.criterion) if old.criterion else "",
+                        "after": criterion_text(control.criterion) if control.criterion else "",
+                        "before_reach": reach_text(base, old.destinations),
+                        "after_reach": reach_text(base, control.destinations)})
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Rendering
+
+
+def environment(cache: Path | None = None) -> jinja2.Environment:
+    """The page templates' environment; ``cache`` keeps compiled templates between builds."""
+    bytecode = None
+    if cache is not None:
+        cache.mkdir(parents=True, exist_ok=True)
+        bytecode = jinja2.FileSystemBytecodeCache(str(cache))
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        bytecode_cache=bytecode,
+        undefined=jinja2.StrictUndefined,
+        finalize=markup.finalize,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,  # Markdown output: escaping is done by finalize, see kb.site.markup
+    )
+    env.filters.update(
+        h=markup.html_text, rich=markup.rich, link=markup.link, fmt=fmt,
+        criterion=criterion_text, country=country_names.name,
+        pct=lambda v: f"{v:.1%}",
+    )
+    env.globals.update(href=href, rel=rel, STATUS=STATUS_LABEL, Markup=Markup)
+    return env
+
+
+def render_site(base: KnowledgeBase, docs_src: Path, out: Path,
+                today: dt.date | None = None, charts: bool = True,
+                cache: Path | None = None) -> list[Path]:
+    """Write every page into ``out`` (emptied first): hand-written docs, then generated pages."""
+    if out.exists():
+        shutil.rmtree(out)
+    shutil.copytree(docs_src, out, ignore=shutil.ignore_patterns("generated", ".*"))
+    env = environment(cache)
+    day = as_of(base, today)
+    pages: dict[str, str] = {}
+
+    def page(path: str, template: str, title: str | None = None, **ctx: Any) -> None:
+        text = env.get_template(template).render(page=path, base=base, as_of=day, **ctx)
+        if title is not None:
+            # Record names become the HTML <title> too; give mkdocs an escaped one.
+            text = f"---\ntitle: {json.dumps(str(markup.html_text(title)))}\n---\n\n{text}"
+        pages[path] = text
+
+    chip_status = {cid: status_word(base.classify(c, on=day)) for cid, c in base.chips.items()}
+    cn_status = {cid: china_status(base, c, day) for cid, c in base.chips.items()}
+    latest = sorted(base.rules.values(), key=lambda r: (r.start or dt.date.min, r.id),
+                    reverse=True)
+    page("index.md", "home.md.j2", latest=latest[:8], chip_status=chip_status,
+         cn_status=cn_status)
+    page("chips/index.md", "chips_index.md.j2", cn_status=cn_status)
+    for chip in base.chips.values():
+        cites = cited(base, chip.citations)
+        timeline = []
+        for entry in base.timeline(chip):
+            dets = [d for d in base.classify(chip, on=entry.date) if d.controlled is not False]
+            timeline.append({"entry": entry, "dets": dets})
+        page(f"chips/{chip.id}.md", "chip.md.j2", title=chip.name, chip=chip, cites=cites,
+             rows=chip_rows(base, chip, cites), timeline=timeline,
+             terms=metrics.tpp_terms(chip.dense_tops),
+             operand=metrics.tpp_operand(chip.dense_tops),
+             bits=metrics.BIT_LENGTH,
+             variants=sorted(c.id for c in base.chips.values() if c.variant_of == chip.id),
+             shares=sorted((m for m in base.market_shares.values() if m.subject == chip.vendor),
+                           key=lambda m: (m.period_start, m.id)),
+             today=base.classify(chip, on=day), cn=cn_status[chip.id])
+    page("rules/index.md", "rules_index.md.j2",
+         rules=sorted(base.rules.values(), key=lambda r: (r.start or dt.date.min, r.id)))
+    for rule in base.rules.values():
+        page(f"rules/{rule.id}.md", "rule.md.j2", title=rule.short_title, rule=rule,
+             cites=cited(base, rule.citations),
+             impact=rule_impact(base, rule), changes=previous_versions(base, rule),
+             reach=lambda r: reach_text(base, r),
+             successors=sorted(r.id for r in base.rules.values()
+                               if rule.id in r.amends + r.replaces + r.ends))
+    vendors = sorted({c.vendor for c in base.chips.values()}
+                     | {m.subject for m in base.market_shares.values()})
+    page("vendors/index.md", "vendors_index.md.j2", vendors=vendors)
+    for vid in vendors:
+        page(f"vendors/{vid}.md", "vendor.md.j2", title=base.organizations[vid].name,
+             org=base.organizations[vid],
+             chips=sorted((c for c in base.chips.values() if c.vendor == vid),
+                          key=lambda c: (c.released or "", c.id)),
+             shares=sorted((m for m in base.market_shares.values() if m.subject == vid),
+                           key=lambda m: (m.period_start, m.id)),
+             chip_status=chip_status)
+    page("market.md", "market.md.j2",
+         shares=sorted(base.market_shares.values(),
+                       key=lambda m: (m.region, m.period_start, m.estimator, m.id)))
+    page("downloads.md", "downloads.md.j2")
+    records_index = [
+        {"title": c.name, "id": c.id, "kind": "chip", "url": href("index.md", f"chips/{c.id}.md")}
+        for c in base.chips.values()
+    ] + [
+        {"title": r.short_title, "id": r.id, "kind": "rule",
+         "url": href("index.md", f"rules/{r.id}.md")} for r in base.rules.values()
+    ] + [
+        {"title": base.organizations[v].name, "id": v, "kind": "vendor",
+         "url": href("index.md", f"vendors/{v}.md")} for v in vendors
+    ]
+    pages["assets/records.js"] = (
+        "window.KB_RECORDS = " + json.dumps(records_index, ensure_ascii=True, sort_keys=True,
+                                            separators=(",", ":")) + ";\n")
+    written = []
+    for rel, text in sorted(pages.items()):
+        path = out / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    if charts:
+        from kb.site import charts as chart_module
+
+        chart_module.write_all(base, out / "assets" / "charts")
+    return written
