@@ -1,4 +1,5 @@
-"""Record text made safe for Markdown pages: escaped by default, sanitised where Markdown is allowed.
+"""Record text made safe for Markdown pages: escaped by default, sanitised where Markdown is
+allowed.
 
 Contributed text never becomes markup by accident. Plain fields go through :func:`md_escape`
 (HTML special characters and Markdown punctuation escaped); fields that may hold Markdown go
@@ -8,7 +9,6 @@ through :func:`rich` (rendered, then cleaned by nh3 with a small allowlist and h
 from __future__ import annotations
 
 import functools
-import re
 from typing import Any
 
 import markdown as md

@@ -21,7 +21,7 @@ from markupsafe import Markup
 from kb import metrics
 from kb.engine import Determination
 from kb.knowledge import KnowledgeBase
-from kb.models import Chip, Control, Rule
+from kb.models import Chip, Rule
 from kb.models import countries as country_names
 from kb.models.common import covered
 from kb.site import markup
@@ -80,10 +80,7 @@ def fmt(value: Any, unit: str = "") -> str:
         return "—"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, int | float):
-        text = metrics.format_number(value)
-    else:
-        text = str(value)
+    text = metrics.format_number(value) if isinstance(value, int | float) else str(value)
     return f"{text} {unit}".strip()
 
 
@@ -152,7 +149,9 @@ def reach_text(base: KnowledgeBase, reach: Any) -> str:
 
 def _group_label(base: KnowledgeBase, gid: str) -> str:
     group = base.country_groups.get(gid)
-    return group.code and f"Country Group {group.code}" or group.name if group else gid
+    if group is None:
+        return gid
+    return f"Country Group {group.code}" if group.code else group.name
 
 
 # ---------------------------------------------------------------------------------------------
