@@ -65,6 +65,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     _records_arg(p)
 
+    p = sub.add_parser("new", help="start a new record from a commented template")
+    p.add_argument("kind", help="chip, organization, rule, country-group, market-share or source")
+    p.add_argument("id", help="the new record's id, e.g. acme-x1")
+    p.add_argument("--from", dest="from_id", metavar="CHIP",
+                   help="start a chip from an existing one, e.g. nvidia-h100-sxm")
+    _records_arg(p)
+
+    p = sub.add_parser("diff", help="what changed since a git ref, records and determinations")
+    p.add_argument("ref", help="git ref to compare with, e.g. HEAD~1 or origin/main")
+    _records_arg(p)
+
+    p = sub.add_parser("schema", help="write the JSON Schema of every record kind (for editors)")
+    p.add_argument("out", type=Path, help="output folder, e.g. schemas/")
+
     p = sub.add_parser("export", help="write the knowledge base as SQLite, JSON or CSV")
     p.add_argument("--format", choices=("sqlite", "json", "csv"), required=True)
     p.add_argument("out", type=Path, help="output file (sqlite) or folder (json, csv)")
@@ -262,6 +276,40 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_new(args: argparse.Namespace) -> int:
+    from kb import scaffold
+
+    records = args.records if args.records is not None else loader.default_root()
+    try:
+        path = scaffold.new_record(records, args.kind, args.id, args.from_id)
+    except scaffold.ScaffoldError as exc:
+        raise UsageError(str(exc)) from None
+    print(scaffold.next_steps(path, args.kind))
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from kb import diff
+
+    records = args.records if args.records is not None else loader.default_root()
+    try:
+        result = diff.run(args.ref, records)
+    except diff.DiffError as exc:
+        raise UsageError(str(exc)) from None
+    print(diff.markdown(result))
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from kb import schema
+
+    if args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"{args.out} is a file; give a folder")
+    for path in schema.write_schemas(args.out):
+        print(f"wrote {path}")
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from kb import export
 
@@ -286,6 +334,9 @@ _COMMANDS = {
     "timeline": cmd_timeline,
     "whatif": cmd_whatif,
     "export": cmd_export,
+    "schema": cmd_schema,
+    "new": cmd_new,
+    "diff": cmd_diff,
     "build": cmd_build,
     "serve": cmd_serve,
 }

@@ -115,8 +115,15 @@ def _check_file(result: FileResult, path: Path, kind: str) -> None:
     try:
         record = model.model_validate(data)
     except ValidationError as exc:
-        for err in exc.errors(include_url=False):
-            result.problems.append(_from_pydantic(err, model, parsed, where))
+        errors = exc.errors(include_url=False)
+        problems = [_from_pydantic(err, model, parsed, where) for err in errors]
+        folder = _better_folder(kind, errors)
+        if folder:
+            first = next(i for i, p in enumerate(problems) if p.code == "unknown-field")
+            problems[first] = dataclasses.replace(
+                problems[first], message=problems[first].message
+                + f"; this looks like a record for records/{folder}/: is it in the right folder?")
+        result.problems.extend(problems)
         return
     if record.id != path.stem:  # type: ignore[attr-defined]
         line, col = parsed.mark(("id",))
@@ -279,6 +286,17 @@ def _cross_check(records: dict[str, dict[str, Any]], files: dict[tuple[str, str]
 # pydantic errors -> plain messages
 
 
+def _better_folder(kind: str, errors: list[Any]) -> str | None:
+    """Another kind whose model has every top-level field this file's model does not know."""
+    unknown = {e["loc"][0] for e in errors if e["type"] == "extra_forbidden" and len(e["loc"]) == 1}
+    if not unknown:
+        return None
+    for folder, other in models.KINDS.items():
+        if folder != kind and unknown <= set(_names(other)):
+            return folder
+    return None
+
+
 _DERIVED = {
     "tpp": "dense_tops (max of TOPS x bit length)",
     "performance_density": "TPP and die_area_mm2",
@@ -377,6 +395,8 @@ def _from_pydantic(
     elif kind in ("bool_type", "bool_parsing"):
         code = "wrong-type"
         msg = f"expected true or false; found {_show(value)}"
+        if value in ("true", "false"):
+            msg += "; remove the quotes"
     elif kind == "string_type":
         code = "wrong-type"
         msg = f"expected text; found {_show(value)}"
@@ -390,6 +410,8 @@ def _from_pydantic(
         code = "invalid-id"
         msg = (f"{_show(value)} is not a valid id: use lowercase letters, digits and single "
                "hyphens, e.g. 'nvidia-h100-sxm'")
+        if value == "":
+            msg = "must not be empty: fill in an id (lowercase letters, digits, hyphens)"
     elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         code = "out-of-range"
         msg = f"{msg[0].lower()}{msg[1:]}; found {_show(value)}"

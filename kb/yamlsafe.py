@@ -146,7 +146,11 @@ def parse_text(text: str) -> Parsed:
         _scan_events(text, out)
         if out.issues:
             return out
-    loader = KBLoader(text)
+    try:
+        loader = KBLoader(text)
+    except yaml.YAMLError as exc:  # the C reader checks characters up front
+        out.issues.append(_yaml_issue(exc, text))
+        return out
     try:
         node = loader.get_single_node()
         if node is None:
@@ -156,10 +160,8 @@ def parse_text(text: str) -> Parsed:
     except _KeyProblem:
         # Duplicate or non-scalar key: walk the tree to report it with its field and lines.
         _compose_and_walk(text, out)
-    except yaml.MarkedYAMLError as exc:
-        out.issues.append(_from_yaml_error(exc))
-    except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
-        out.issues.append(YamlIssue(1, 1, "yaml-syntax", str(exc)))
+    except yaml.YAMLError as exc:
+        out.issues.append(_yaml_issue(exc, text))
     finally:
         loader.dispose()
     return out
@@ -168,7 +170,10 @@ def parse_text(text: str) -> Parsed:
 def _compose_and_walk(text: str, out: Parsed) -> None:
     """Compose ``text`` again and record every value's line mark (and key problems) in ``out``."""
     out._marks = {}
-    loader = KBLoader(text)
+    try:
+        loader = KBLoader(text)
+    except yaml.YAMLError:
+        return
     try:
         node = loader.get_single_node()
         if node is not None:
@@ -177,6 +182,23 @@ def _compose_and_walk(text: str, out: Parsed) -> None:
         pass  # the fast path has already reported it
     finally:
         loader.dispose()
+
+
+def _from_reader_error(exc: yaml.reader.ReaderError, text: str) -> YamlIssue:
+    line = text.count("\n", 0, exc.position) + 1
+    col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+    char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+    return YamlIssue(line, col, "bad-character",
+                     f"character U+{ord(char):04X} is not allowed in YAML; delete it or write it "
+                     "as an escape inside double quotes")
+
+
+def _yaml_issue(exc: yaml.YAMLError, text: str) -> YamlIssue:
+    if isinstance(exc, yaml.reader.ReaderError):
+        return _from_reader_error(exc, text)
+    if isinstance(exc, yaml.MarkedYAMLError):
+        return _from_yaml_error(exc)
+    return YamlIssue(1, 1, "yaml-syntax", f"invalid YAML: {exc}")
 
 
 def _from_yaml_error(exc: yaml.MarkedYAMLError) -> YamlIssue:
@@ -214,8 +236,8 @@ def _scan_events(text: str, out: Parsed) -> None:
                 out.issues.append(YamlIssue(*where, "tag",
                                             f"tag '{shown}' is not allowed; "
                                             "records hold plain values only"))
-    except yaml.MarkedYAMLError as exc:
-        out.issues.append(_from_yaml_error(exc))
+    except yaml.YAMLError as exc:
+        out.issues.append(_yaml_issue(exc, text))
 
 
 def _walk(node: yaml.Node, loc: Loc, out: Parsed, seen: set[int], key_mark: Any) -> None:

@@ -11,6 +11,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    WithJsonSchema,
 )
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -74,10 +75,18 @@ def _parse_partial(value: Any) -> str:
     )
 
 
-Day = Annotated[dt.date, BeforeValidator(_parse_day)]
+Day = Annotated[
+    dt.date,
+    BeforeValidator(_parse_day),
+    WithJsonSchema({"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}),
+]
 """A calendar day, written ``2023-10-17``."""
 
-PartialDate = Annotated[str, BeforeValidator(_parse_partial)]
+PartialDate = Annotated[
+    str,
+    BeforeValidator(_parse_partial),
+    WithJsonSchema({"type": "string", "pattern": r"^\d{4}-\d{2}(-\d{2})?$"}),
+]
 """A day (``2023-10-17``) or, where the day is unknown, a month (``2022-09``)."""
 
 
@@ -97,7 +106,11 @@ def _check_country(code: str) -> str:
     return code
 
 
-CountryCode = Annotated[str, AfterValidator(_check_country)]
+CountryCode = Annotated[
+    str,
+    AfterValidator(_check_country),
+    WithJsonSchema({"type": "string", "pattern": "^[A-Z]{2}$"}),
+]
 """An ISO 3166-1 alpha-2 code such as ``CN`` (always a string, never YAML's ``NO`` = false)."""
 
 Tier = Literal["official", "reported", "estimated"]

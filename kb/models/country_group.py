@@ -3,7 +3,7 @@
 import datetime as dt
 import itertools
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator
 
 from kb.models.common import Citation, CountryCode, Day, Record, ShortText, Slug, Text
 
@@ -35,10 +35,11 @@ class CountryGroup(Record):
     members: list[Membership] = Field(min_length=1)
     citations: list[Citation] = Field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _no_overlap(self) -> "CountryGroup":
+    @field_validator("members")
+    @classmethod
+    def _no_overlap(cls, members: list[Membership]) -> list[Membership]:
         spans: dict[str, list[Membership]] = {}
-        for m in self.members:
+        for m in members:
             if m.from_ and m.to and m.from_ > m.to:
                 raise ValueError(f"{m.country}: membership ends before it starts")
             spans.setdefault(m.country, []).append(m)
@@ -46,8 +47,9 @@ class CountryGroup(Record):
             items.sort(key=lambda m: m.from_ or dt.date.min)
             for a, b in itertools.pairwise(items):
                 if a.to is None or (b.from_ or dt.date.min) <= a.to:
-                    raise ValueError(f"{country} has overlapping memberships")
-        return self
+                    raise ValueError(f"{country} has overlapping memberships; end the first "
+                                     "with 'to' before the next begins")
+        return members
 
     def members_on(self, day: dt.date) -> tuple[str, ...]:
         """Sorted member codes on a day."""

@@ -6,7 +6,7 @@ generated from it, so an unknown metric is an unknown field with a line number.
 
 from typing import Annotated, Any, Optional
 
-from pydantic import BeforeValidator, Field, create_model, model_validator
+from pydantic import BeforeValidator, Field, WithJsonSchema, create_model, model_validator
 
 from kb.metrics import METRICS
 from kb.models.common import Day, Record, ShortText
@@ -67,7 +67,18 @@ class _TextTestModel(_Test):
     in_: list[ShortText] | None = Field(default=None, alias="in", min_length=1)
 
 
-TextTest = Annotated[_TextTestModel, BeforeValidator(_text_shorthand)]
+TextTest = Annotated[
+    _TextTestModel,
+    BeforeValidator(_text_shorthand),
+    # The schema says what the shorthand accepts: a plain string means "eq".
+    WithJsonSchema({"anyOf": [
+        {"type": "string", "minLength": 1},
+        {"type": "object", "additionalProperties": False, "minProperties": 1, "properties": {
+            "eq": {"type": "string", "minLength": 1},
+            "in": {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}},
+        }},
+    ]}),
+]
 BoolTest = Annotated[bool, Field(strict=True)]
 
 _TEST_FOR = {"number": NumberTest, "date": DateTest, "text": TextTest, "bool": BoolTest}

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from kb.models.common import (
     Citation,
@@ -44,6 +44,15 @@ class MarketShare(Record):
     notes: Text | None = None
     citations: list[Citation] = Field(default_factory=list)
 
+    @field_validator("value_pct", "value_pct_low", "value_pct_high")
+    @classmethod
+    def _percent_not_fraction(cls, value: float | None) -> float | None:
+        # A share between 0 and 1 % is almost always a fraction typed for a percentage.
+        if value is not None and 0 < value < 1:
+            raise ValueError(f"{value} looks like a fraction; shares are percentages from 0 to "
+                             f"100: write {value * 100:g}")
+        return value
+
     @model_validator(mode="after")
     def _value_shape(self) -> "MarketShare":
         has_range = self.value_pct_low is not None or self.value_pct_high is not None
@@ -53,7 +62,12 @@ class MarketShare(Record):
             raise ValueError("a range needs both value_pct_low and value_pct_high")
         if has_range and self.value_pct_low > self.value_pct_high:  # type: ignore[operator]
             raise ValueError("value_pct_low is above value_pct_high")
-        start, end = partial_start(self.period_start), partial_start(self.period_end)
-        if start and end and start > end:
-            raise ValueError("period_end is before period_start")
         return self
+
+    @field_validator("period_end")
+    @classmethod
+    def _period_order(cls, value: str, info: ValidationInfo) -> str:
+        start = info.data.get("period_start")
+        if start is not None and partial_start(start) > partial_start(value):  # type: ignore[operator]
+            raise ValueError(f"period_end {value} is before period_start {start}")
+        return value

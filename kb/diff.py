@@ -1,0 +1,169 @@
+"""`kb diff GIT_REF`: what a change does to the records and to the determinations, as Markdown.
+
+The records at GIT_REF are read from git (`git archive`) into a temporary folder and loaded like
+any other; both knowledge bases are then compared record by record, and chip by chip under every
+chip control and along every timeline.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import tarfile
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kb import loader
+from kb.errors import KBError, RecordsInvalid
+from kb.knowledge import KnowledgeBase
+
+KINDS = ("chips", "rules", "country_groups", "market_shares", "organizations", "sources")
+STATUS = {True: "controlled", False: "not controlled", None: "undetermined"}
+
+
+class DiffError(KBError):
+    """The reference cannot be read (not a git checkout, unknown ref)."""
+
+
+@dataclass
+class Diff:
+    ref: str
+    added: list[tuple[str, str]] = field(default_factory=list)
+    removed: list[tuple[str, str]] = field(default_factory=list)
+    changed: list[tuple[str, str, list[str]]] = field(default_factory=list)
+    determinations: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+    timelines: list[tuple[str, str, str]] = field(default_factory=list)
+    old_problems: int = 0
+
+
+def records_at(ref: str, records: Path, into: Path) -> Path:
+    """Extract ``records/`` as it was at ``ref`` into ``into``; return its path."""
+    repo = _git(["rev-parse", "--show-toplevel"], records.parent).strip()
+    rel = records.resolve().relative_to(Path(repo).resolve()).as_posix()
+    try:
+        raw = subprocess.run(["git", "-C", repo, "archive", "--format=tar", ref, rel],
+                             capture_output=True, check=True).stdout
+    except subprocess.CalledProcessError as exc:
+        message = exc.stderr.decode("utf-8", "replace").strip()
+        if "did not match any files" in message or "pathspec" in message:
+            (into / rel).mkdir(parents=True)  # records/ did not exist yet at that commit
+            return into / rel
+        raise DiffError(f"cannot read records at '{ref}': {message}") from None
+    with tarfile.open(fileobj=io.BytesIO(raw)) as tar:
+        tar.extractall(into, filter="data")
+    return into / rel
+
+
+def _git(args: list[str], cwd: Path) -> str:
+    try:
+        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
+                              check=True).stdout
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise DiffError(f"not a git checkout ({cwd}): {getattr(exc, 'stderr', exc)}") from None
+
+
+def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            out.update(_flat(v, f"{prefix}.{k}" if prefix else str(k)))
+        return out
+    return {prefix: value}
+
+
+def compare(old: KnowledgeBase, new: KnowledgeBase, ref: str) -> Diff:
+    diff = Diff(ref)
+    for kind in KINDS:
+        before, after = getattr(old, kind), getattr(new, kind)
+        label = kind.replace("_", "-")
+        diff.added += [(label, rid) for rid in sorted(set(after) - set(before))]
+        diff.removed += [(label, rid) for rid in sorted(set(before) - set(after))]
+        for rid in sorted(set(before) & set(after)):
+            a = _flat(before[rid].model_dump(mode="json"))
+            b = _flat(after[rid].model_dump(mode="json"))
+            fields = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+            if fields:
+                diff.changed.append((label, rid, fields))
+    for cid in sorted(set(old.chips) | set(new.chips)):
+        before = _statuses(old, cid)
+        after = _statuses(new, cid)
+        for key in sorted(set(before) | set(after)):
+            b, a = before.get(key, "—"), after.get(key, "—")
+            if a != b:
+                diff.determinations.append((cid, key[0], key[1], b, a))
+        tb, ta = _timeline(old, cid), _timeline(new, cid)
+        if tb != ta:
+            diff.timelines.append((cid, tb, ta))
+    return diff
+
+
+def _statuses(base: KnowledgeBase, cid: str) -> dict[tuple[str, str], str]:
+    chip = base.chips.get(cid)
+    if chip is None:
+        return {}
+    engine = base.engine
+    return {(rule.id, control.id): STATUS[engine.evaluate(rule, control, chip).value]
+            for rule, control in engine.chip_controls}
+
+
+def _timeline(base: KnowledgeBase, cid: str) -> str:
+    if cid not in base.chips:
+        return "not in the records"
+    entries = base.timeline(cid)
+    if not entries:
+        return "never caught"
+    return "; ".join(
+        f"{e.status} from {e.date.isoformat()}"
+        + (f" ({', '.join(f'{r} {c}' for r, c in e.controlled_by)})" if e.controlled_by else "")
+        for e in entries)
+
+
+def run(ref: str, records: Path) -> Diff:
+    new = loader.load(records)
+    with tempfile.TemporaryDirectory(prefix="kb-diff-") as tmp:
+        old_root = records_at(ref, records, Path(tmp))
+        result = loader.load_records(old_root)
+        old = KnowledgeBase.from_records(result.records, root=old_root)
+        if result.errors:
+            # Compare with what was valid then; say how much was not.
+            diff = compare(old, new, ref)
+            diff.old_problems = len(result.errors)
+            return diff
+    return compare(old, new, ref)
+
+
+def markdown(diff: Diff) -> str:
+    """The comparison as Markdown, ready for a pull-request comment."""
+    lines = [f"## Knowledge base changes since `{diff.ref}`", ""]
+    if diff.old_problems:
+        lines += [f"The records at `{diff.ref}` had {diff.old_problems} validation problem(s); "
+                  "records that failed then are compared as absent.", ""]
+    if not (diff.added or diff.removed or diff.changed):
+        lines += ["No record changed.", ""]
+    for title, items in (("Added", diff.added), ("Removed", diff.removed)):
+        if items:
+            lines += [f"### {title}", ""] + [f"- `{k}/{r}`" for k, r in items] + [""]
+    if diff.changed:
+        lines += ["### Changed", ""]
+        lines += [f"- `{k}/{r}`: {', '.join(f'`{f}`' for f in fields)}"
+                  for k, r, fields in diff.changed]
+        lines.append("")
+    lines += ["### Determinations", ""]
+    if diff.determinations:
+        lines += ["| Chip | Rule | Control | Before | After |", "|---|---|---|---|---|"]
+        lines += [f"| `{c}` | `{r}` | {ctl} | {b} | {a} |"
+                  for c, r, ctl, b, a in diff.determinations]
+    else:
+        lines.append("No determination changed.")
+    lines.append("")
+    if diff.timelines:
+        lines += ["### Status over time", ""]
+        for cid, before, after in diff.timelines:
+            lines += [f"- `{cid}`", f"  - before: {before}", f"  - after: {after}"]
+        lines.append("")
+    return "\n".join(lines)
+
+
+__all__ = ["Diff", "DiffError", "RecordsInvalid", "compare", "markdown", "run"]
