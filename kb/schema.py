@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import itertools
 import json
 from functools import cache
 from pathlib import Path
@@ -42,7 +43,7 @@ def _docstrings(module_name: str) -> dict[str, dict[str, str]]:
             continue
         fields: dict[str, str] = {}
         body = node.body
-        for first, second in zip(body, body[1:], strict=False):
+        for first, second in itertools.pairwise(body):
             if (isinstance(first, ast.AnnAssign) and isinstance(first.target, ast.Name)
                     and isinstance(second, ast.Expr) and isinstance(second.value, ast.Constant)
                     and isinstance(second.value.value, str)):
@@ -81,7 +82,8 @@ def _submodels(annotation: Any) -> list[type[BaseModel]]:
 def _describe(schema: dict[str, Any], model: type[BaseModel]) -> None:
     docs = {}
     for cls in reversed(model.__mro__):
-        if isinstance(cls, type) and issubclass(cls, BaseModel) and cls.__module__.startswith("kb."):
+        ours = cls.__module__.startswith("kb.")
+        if isinstance(cls, type) and issubclass(cls, BaseModel) and ours:
             docs.update(_docstrings(cls.__module__).get(cls.__name__, {}))
     if model.__doc__ and "description" not in schema:
         schema["description"] = inspect.cleandoc(model.__doc__)

@@ -59,8 +59,9 @@ def test_corpus_covers_every_loader_error_kind():
                                     "save the file as UTF-8"),
         (b"id: x\nnotes: " + b"a" * 300_000 + b"\n",
          "1:1: [file-too-large] file is 300,014 bytes; a record may be at most 262,144 bytes"),
-        (b"id: x\nname: a\x0cb\n", "2:8: [bad-character] character U+000C is not allowed in "
-                                    "YAML; delete it or write it as an escape inside double quotes"),
+        (b"id: x\nname: a\x0cb\n",
+         "2:8: [bad-character] character U+000C is not allowed in YAML; delete it or write it "
+         "as an escape inside double quotes"),
     ],
     ids=["bom", "not-utf8", "too-large", "control-character"],
 )

@@ -147,12 +147,11 @@ def test_diff_lists_a_new_chips_determinations(records_dir, tmp_path):
 
 
 def test_repository_files_for_contributors():
-    for path in ("CONTRIBUTING.md", ".github/PULL_REQUEST_TEMPLATE.md",
-                 ".github/ISSUE_TEMPLATE/data-correction.yml", ".github/ISSUE_TEMPLATE/new-rule.yml",
-                 ".github/workflows/ci.yml", ".pre-commit-config.yaml"):
+    forms = (".github/ISSUE_TEMPLATE/data-correction.yml", ".github/ISSUE_TEMPLATE/new-rule.yml",
+             ".github/workflows/ci.yml", ".pre-commit-config.yaml")
+    for path in ("CONTRIBUTING.md", ".github/PULL_REQUEST_TEMPLATE.md", *forms):
         assert (ROOT / path).is_file(), path
-    for path in (".github/ISSUE_TEMPLATE/data-correction.yml", ".github/ISSUE_TEMPLATE/new-rule.yml",
-                 ".github/workflows/ci.yml", ".pre-commit-config.yaml"):
+    for path in forms:
         parsed = yamlsafe.parse_bytes((ROOT / path).read_bytes())
         assert parsed.issues == [] and isinstance(parsed.data, dict), path
     workflow = (ROOT / ".github/workflows/ci.yml").read_text()
