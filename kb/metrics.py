@@ -82,6 +82,8 @@ class Metric:
     doc: str = ""
     inputs: tuple[str, ...] = ()
     """Record fields the metric is computed from, named when it is missing."""
+    lower_bound: Callable[[Chip], bool] = lambda _chip: False
+    """Whether the chip's value is only a lower bound (some inputs are known to be missing)."""
 
 
 def _released(chip: Chip) -> dt.date | None:
@@ -92,10 +94,11 @@ METRICS: dict[str, Metric] = {
     m.name: m
     for m in (
         Metric("tpp", "number", "TPP", lambda c: c.tpp, "",
-               "total processing performance, max of dense TOPS x bit length", ("dense_tops",)),
+               "total processing performance, max of dense TOPS x bit length", ("dense_tops",),
+               lambda c: not c.dense_tops_complete),
         Metric("performance_density", "number", "performance density",
                lambda c: c.performance_density, "TPP/mm²", "TPP / applicable die area",
-               ("dense_tops", "die_area_mm2")),
+               ("dense_tops", "die_area_mm2"), lambda c: not c.dense_tops_complete),
         Metric("interconnect_gb_s", "number", "interconnect", lambda c: c.interconnect_gb_s,
                "GB/s", "aggregate bidirectional chip-to-chip transfer rate",
                ("interconnect_gb_s",)),

@@ -105,3 +105,21 @@ def test_engine_is_pure(base):
     before = base.classify("nvidia-h20", on="2025-06-01")
     base.what_if({"tpp": {"gte": 1}})
     assert base.classify("nvidia-h20", on="2025-06-01") == before
+
+
+def test_incomplete_dense_tops_make_tpp_a_lower_bound():
+    partial = kb.Chip.model_validate({"id": "p", "name": "P", "vendor": "acme", "kind": "gpu",
+                                      "dense_tops": {"fp64": 40}, "dense_tops_complete": False})
+    assert partial.tpp == 2560
+
+    def check(criterion: dict) -> bool | None:
+        return evaluate(Criterion.model_validate(criterion), partial).value
+
+    assert check({"tpp": {"gte": 2000}}) is True     # at least 2,560: certainly >= 2,000
+    assert check({"tpp": {"gte": 4800}}) is None     # could be more than 4,800
+    assert check({"tpp": {"lt": 2000}}) is False     # at least 2,560: certainly not < 2,000
+    assert check({"tpp": {"lt": 21000}}) is None
+    assert check({"tpp": {"eq": 2560}}) is None
+    out = evaluate(Criterion.model_validate({"tpp": {"gte": 4800}}), partial)
+    assert out.missing == ("dense_tops",)
+    assert out.reasons == ("TPP at least 2,560, not known against 4,800 (dense_tops incomplete)",)

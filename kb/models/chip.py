@@ -59,6 +59,9 @@ class Chip(Record):
     transistors_billion: Positive | None = None
     dense_tops: dict[OperandType, Positive] = Field(default_factory=dict)
     """Dense (no sparsity) peak tera-operations per second, per operand type."""
+    dense_tops_complete: Annotated[bool, Field(strict=True)] = True
+    """false when the recorded operand types leave out some the chip supports (no source gives
+    them): TPP and performance density are then lower bounds, and the engine says so."""
     stated_tpp: Positive | None = None
     """A TPP figure stated by the vendor or a regulator, checked against the computed one."""
     memory: Memory | None = None

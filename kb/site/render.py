@@ -329,6 +329,9 @@ def render_site(base: KnowledgeBase, docs_src: Path, out: Path,
     if out.exists():
         shutil.rmtree(out)
     shutil.copytree(docs_src, out, ignore=shutil.ignore_patterns("generated", ".*"))
+    contributing = docs_src.parent / "CONTRIBUTING.md"
+    if contributing.is_file():  # one text for the repository and the site
+        shutil.copyfile(contributing, out / "contributing.md")
     env = environment(cache)
     day = as_of(base, today)
     pages: dict[str, str] = {}
