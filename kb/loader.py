@@ -370,7 +370,8 @@ def _from_pydantic(
                    "(a vendor's own TPP figure goes in stated_tpp)")
     elif kind == "missing":
         code = "missing-field"
-        msg = "required field is missing"
+        msg = f"required field is missing: add a line '{loc[-1]}: ...'" if loc else (
+            "required field is missing")
     elif kind == "literal_error":
         code = "invalid-choice"
         choices = err.get("ctx", {}).get("expected", "")
