@@ -16,6 +16,7 @@ from kb.knowledge import KnowledgeBase
 from kb.loader import load
 from kb.models import (
     Chip,
+    Claim,
     CountryGroup,
     Criterion,
     MarketShare,
@@ -27,7 +28,7 @@ from kb.models import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "Chip", "CountryGroup", "Criterion", "Determination", "KBError", "KnowledgeBase",
+    "Chip", "Claim", "CountryGroup", "Criterion", "Determination", "KBError", "KnowledgeBase",
     "MarketShare", "Organization", "Problem", "RecordsInvalid", "Requirement", "Rule",
     "Source", "TimelineEntry", "UnknownRecord", "WhatIf", "load", "session",
 ]

@@ -11,7 +11,7 @@ from typing import Any
 
 from kb.engine import Determination, Engine, Requirement, TimelineEntry, WhatIf, as_criterion
 from kb.errors import Problem, UnknownRecord
-from kb.models import Chip, CountryGroup, MarketShare, Organization, Rule, Source
+from kb.models import Chip, Claim, CountryGroup, MarketShare, Organization, Rule, Source
 
 ChipRef = Chip | str
 DateLike = dt.date | str | None
@@ -43,6 +43,7 @@ class KnowledgeBase:
         country_groups: Mapping[str, CountryGroup],
         market_shares: Mapping[str, MarketShare],
         sources: Mapping[str, Source],
+        claims: Mapping[str, Claim] | None = None,
         root: Path | None = None,
         warnings: tuple[Problem, ...] = (),
     ) -> None:
@@ -55,6 +56,7 @@ class KnowledgeBase:
         self.country_groups: Mapping[str, CountryGroup] = frozen(country_groups)
         self.market_shares: Mapping[str, MarketShare] = frozen(market_shares)
         self.sources: Mapping[str, Source] = frozen(sources)
+        self.claims: Mapping[str, Claim] = frozen(claims or {})
         self.root = root
         self.warnings = warnings
 
@@ -68,6 +70,7 @@ class KnowledgeBase:
             country_groups=records["country-groups"],
             market_shares=records["market-shares"],
             sources=records["sources"],
+            claims=records.get("claims", {}),
             root=root,
             warnings=warnings,
         )
@@ -85,6 +88,7 @@ class KnowledgeBase:
             "country-groups": len(self.country_groups),
             "market-shares": len(self.market_shares),
             "sources": len(self.sources),
+            "claims": len(self.claims),
         }
 
     @cached_property

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import difflib
 import types
 import typing
@@ -214,9 +215,21 @@ def _present_figures(chip: models.Chip) -> list[str]:
     return paths
 
 
+STALE_AFTER_DAYS = 365
+
+
 def _cross_check(records: dict[str, dict[str, Any]], files: dict[tuple[str, str], FileResult],
                  root: Path) -> list[Problem]:
     ck = _Checker(records, files, root)
+    today = dt.date.today()
+    for kind, items in records.items():
+        for rid, record in items.items():
+            reviewed = getattr(record, "last_reviewed", None)
+            if reviewed is not None and (today - reviewed).days > STALE_AFTER_DAYS:
+                ck.problem(kind, rid, ("last_reviewed",), "stale-review",
+                           f"last reviewed {reviewed.isoformat()}, over a year ago: check it "
+                           "against its sources and update the date")
+                ck.problems[-1] = dataclasses.replace(ck.problems[-1], severity="warning")
     for rid, org in records["organizations"].items():
         ck.citations("organizations", rid, org.citations)
     for rid, chip in records["chips"].items():
@@ -246,6 +259,16 @@ def _cross_check(records: dict[str, dict[str, Any]], files: dict[tuple[str, str]
         if not share.citations:
             ck.problem("market-shares", rid, ("citations",), "missing-citation",
                        "an estimate needs a citation naming its source")
+    for rid, claim in records["claims"].items():
+        ck.ref("claims", rid, ("source",), "sources", claim.source)
+        ck.ref("claims", rid, ("organization",), "organizations", claim.organization)
+        for i, ev in enumerate(claim.evidence):
+            ck.ref("claims", rid, ("evidence", i, "source"), "sources", ev.source)
+        for attr, kind in (("chips", "chips"), ("rules", "rules"),
+                           ("market_shares", "market-shares"),
+                           ("organizations", "organizations")):
+            for i, other in enumerate(getattr(claim.related, attr)):
+                ck.ref("claims", rid, ("related", attr, i), kind, other)
     for rid, rule in records["rules"].items():
         ck.ref("rules", rid, ("authority",), "organizations", rule.authority)
         ck.citations("rules", rid, rule.citations)

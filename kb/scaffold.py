@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -16,6 +17,7 @@ KIND_FOLDERS = {
     "country-group": "country-groups",
     "market-share": "market-shares",
     "source": "sources",
+    "claim": "claims",
 }
 
 TEMPLATES = {
@@ -44,6 +46,7 @@ kind: gpu                       # gpu | asic | cpu | fpga
 # variant_of: nvidia-h100-sxm   # the parent of a compliance or market variant
 # notes: >-
 #   How the figures were read, what is disputed, what is unknown.
+last_reviewed: {today}         # the day you checked the figures against the sources
 citations: []
 #  - source: vendor-datasheet   # a file in records/sources/
 #    fields: [released, dense_tops, memory, interconnect_gb_s]
@@ -57,6 +60,7 @@ name: ""
 kind: chip-designer             # chip-designer | foundry | government | analyst | company | other
 # country: US                   # ISO 3166-1 alpha-2 code of the headquarters
 # url: https://www.example.com
+last_reviewed: {today}
 """,
     "sources": """\
 # New source: a document a reader can open. Never invent a URL, title or date.
@@ -68,6 +72,7 @@ url: ""                         # http(s) address of the document
 kind: datasheet                 # regulation | datasheet | filing | analysis | news | official-statement | reference
 # notes: >-
 #   Where in the document the figures are.
+last_reviewed: {today}
 """,
     "market-shares": """\
 # New market-share estimate: who estimated whose share of which market, and how.
@@ -84,6 +89,7 @@ value_pct: 0                    # percent, 0-100 (write 92, not 0.92); or value_
 qualifier: about                # about | at-least | at-most | exact
 # quote: "the exact wording of the claim"
 # published: 2024-01
+last_reviewed: {today}
 citations: []
 #  - {{source: analyst-report, fields: [value_pct], tier: reported}}
 """,
@@ -96,7 +102,26 @@ authority: ""                   # organization id, e.g. us-bis
 members: []
 #  - {{country: CN}}
 #  - {{country: KH, from: 2021-12-09, to: 2026-02-02, source: fr-notice}}
+last_reviewed: {today}
 citations: []
+""",
+    "claims": """\
+# New claim: a public statement, the evidence for and against it, and a verdict.
+id: {id}
+statement: ""                   # the claim, quoted or closely paraphrased
+claimant: ""                    # who made it
+# organization: nvidia          # the claimant's organization id, if recorded
+made: ""                        # YYYY-MM or YYYY-MM-DD
+where: ""                       # the report, interview, filing or post
+source: ""                      # source id where the claim itself can be read
+# figures:
+#   - {{value: 90, unit: percent, what: "NVIDIA's share of AI accelerators"}}
+verdict: unverified             # supported | disputed | misleading | unverified
+reasoning: ""
+evidence: []
+#  - {{source: analyst-report, stance: supports, tier: reported, note: "what it says"}}
+# related: {{chips: [], rules: [], market_shares: [], organizations: []}}
+last_reviewed: {today}
 """,
     "rules": """\
 # New rule: a legal instrument, letter, licensing decision or announcement, with its controls.
@@ -120,6 +145,7 @@ controls: []
 #    criterion: {{any: [{{tpp: {{gte: 4800}}}}, {{tpp: {{gte: 1600}}, performance_density: {{gte: 5.92}}}}]}}
 #    destinations: {{groups: [us-ear-d1, us-ear-d4, us-ear-d5], except_groups: [us-ear-a5, us-ear-a6]}}
 #    licence_policy: presumption-of-denial
+last_reviewed: {today}
 citations: []
 """,
 }
@@ -151,7 +177,7 @@ def new_record(records: Path, kind: str, rid: str, from_id: str | None = None) -
             raise ScaffoldError(f"no chip '{from_id}' to start from ({source} not found)")
         body = _from_chip(source.read_text(encoding="utf-8"), rid, from_id)
     else:
-        body = TEMPLATES[folder].format(id=rid)
+        body = TEMPLATES[folder].format(id=rid, today=dt.date.today().isoformat())
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("x", encoding="utf-8") as f:  # "x": fail rather than overwrite
         f.write(f"{editor_header(folder)}\n{body}")

@@ -28,6 +28,7 @@ FILE_NAMES = {
     "chips": "chip",
     "rules": "rule",
     "market-shares": "market-share",
+    "claims": "claim",
 }
 
 

@@ -26,7 +26,7 @@ def test_validate_fixture_tree(records_dir, capsys):
     assert cli.main(["validate", str(records_dir)]) == 0
     out = capsys.readouterr().out
     assert out == ("ok: 2 sources, 3 organizations, 1 country-groups, 2 chips, 1 rules, "
-                   "1 market-shares\n")
+                   "1 market-shares, 1 claims\n")
 
 
 def test_validate_invalid_tree_exit_1_no_traceback(write_record, records_dir):

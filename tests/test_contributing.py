@@ -32,7 +32,8 @@ def test_new_chip_then_filled_validates_and_second_run_refuses(records_dir, caps
               .replace("citations: []", "citations:")
               .replace("#  - source: vendor-datasheet", "  - source: acme-datasheet")
               .replace("#    fields: [released, dense_tops, memory, interconnect_gb_s]",
-                       "    fields: [released, dense_tops]"))
+                       "    fields: [released, dense_tops]")
+              .replace("#    tier: official", "    tier: official"))
     path.write_text(filled)
     assert cli.main(["validate", str(records_dir)]) == 0, capsys.readouterr().err
     capsys.readouterr()
@@ -43,7 +44,7 @@ def test_new_chip_then_filled_validates_and_second_run_refuses(records_dir, caps
 
 
 @pytest.mark.parametrize("kind", ["organization", "rule", "country-group", "market-share",
-                                  "source"])
+                                  "source", "claim"])
 def test_every_kind_has_a_template_that_reports_what_to_fill(kind, records_dir, capsys):
     assert cli.main(["new", kind, f"new-{kind}", "--records", str(records_dir)]) == 0
     capsys.readouterr()
@@ -126,7 +127,7 @@ def test_diff_lists_a_new_chips_determinations(records_dir, tmp_path):
     _git(repo, "commit", "-qm", "base")
     (records_dir / "chips" / "acme-x5.yaml").write_text(
         "id: acme-x5\nname: Acme X5\nvendor: acme\nkind: asic\ndense_tops: {int8: 800}\n"
-        "citations:\n  - {source: acme-datasheet, fields: [dense_tops]}\n")
+        "citations:\n  - {source: acme-datasheet, fields: [dense_tops], tier: official}\n")
     chip = records_dir / "chips" / "acme-x1.yaml"
     chip.write_text(chip.read_text().replace("{int8: 700, bf16: 350}", "{int8: 500, bf16: 250}"))
     _git(repo, "add", ".")

@@ -55,7 +55,7 @@ def test_random_valid_chips_round_trip_through_load_and_export(tmp_path_factory,
                          "tdp_w", "memory") if f in fields]
     record = {"id": rid, "vendor": "acme", **fields}
     if cited:
-        record["citations"] = [{"source": "acme-datasheet", "fields": cited}]
+        record["citations"] = [{"source": "acme-datasheet", "fields": cited, "tier": "official"}]
     # JSON is YAML: every string is quoted, so nothing is read as anything but what it is.
     (root / "chips" / f"{rid}.yaml").write_text(json.dumps(record, ensure_ascii=False),
                                                 encoding="utf-8")

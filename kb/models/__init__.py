@@ -1,6 +1,7 @@
 """Pydantic models of every record kind. No I/O here: loading lives in :mod:`kb.loader`."""
 
 from kb.models.chip import Chip, Memory
+from kb.models.claim import Claim, ClaimedFigure, Evidence, Related
 from kb.models.common import Citation, Disputed, Record
 from kb.models.country_group import CountryGroup, Membership
 from kb.models.criteria import Criterion
@@ -17,10 +18,30 @@ KINDS: dict[str, type[Record]] = {
     "chips": Chip,
     "rules": Rule,
     "market-shares": MarketShare,
+    "claims": Claim,
 }
 
 __all__ = [
-    "KINDS", "Chip", "Citation", "Control", "ControlRef", "CountryGroup", "Criterion", "Disputed",
-    "LicenceException", "MarketShare", "Membership", "Memory", "Organization", "Reach",
-    "Record", "Rule", "RuleDates", "Source",
+    "KINDS",
+    "Chip",
+    "Citation",
+    "Claim",
+    "ClaimedFigure",
+    "Control",
+    "ControlRef",
+    "CountryGroup",
+    "Criterion",
+    "Disputed",
+    "Evidence",
+    "LicenceException",
+    "MarketShare",
+    "Membership",
+    "Memory",
+    "Organization",
+    "Reach",
+    "Record",
+    "Related",
+    "Rule",
+    "RuleDates",
+    "Source",
 ]

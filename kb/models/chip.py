@@ -9,6 +9,7 @@ from pydantic import Field, ValidationInfo, computed_field, field_validator
 from kb import metrics
 from kb.models.common import (
     Citation,
+    Day,
     Disputed,
     PartialDate,
     Record,
@@ -75,6 +76,8 @@ class Chip(Record):
     notes: Text | None = None
     citations: list[Citation] = Field(default_factory=list)
     disputed: list[Disputed] = Field(default_factory=list)
+    last_reviewed: Day | None = None
+    """When the record was last checked against its sources (YYYY-MM-DD)."""
 
     @field_validator("stated_tpp")
     @classmethod

@@ -116,6 +116,7 @@ CountryCode = Annotated[
 Tier = Literal["official", "reported", "estimated"]
 
 
+
 class Record(BaseModel):
     """Base of every record model: unknown fields are errors, records are immutable."""
 
@@ -136,7 +137,7 @@ class Citation(Record):
         min_length=1
     )
     """Field names or dotted paths (``dense_tops.fp8``) this source supports."""
-    tier: Tier | None = None
+    tier: Tier
     """official (datasheet, filing, regulation), reported (press, analyst) or estimated (by the
     project, with the working in ``note``)."""
     note: Text | None = None

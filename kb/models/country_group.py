@@ -34,6 +34,8 @@ class CountryGroup(Record):
     description: Text | None = None
     members: list[Membership] = Field(min_length=1)
     citations: list[Citation] = Field(default_factory=list)
+    last_reviewed: Day | None = None
+    """When the record was last checked against its sources (YYYY-MM-DD)."""
 
     @field_validator("members")
     @classmethod

@@ -7,6 +7,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from kb.models.common import (
     Citation,
     CountryCode,
+    Day,
     PartialDate,
     Record,
     ShortText,
@@ -43,6 +44,8 @@ class MarketShare(Record):
     published: PartialDate | None = None
     notes: Text | None = None
     citations: list[Citation] = Field(default_factory=list)
+    last_reviewed: Day | None = None
+    """When the record was last checked against its sources (YYYY-MM-DD)."""
 
     @field_validator("value_pct", "value_pct_low", "value_pct_high")
     @classmethod

@@ -181,6 +181,8 @@ class Rule(Record):
     """Where the official status is unusual, said plainly."""
     controls: list[Control] = Field(default_factory=list)
     citations: list[Citation] = Field(default_factory=list)
+    last_reviewed: Day | None = None
+    """When the record was last checked against its sources (YYYY-MM-DD)."""
 
     @model_validator(mode="after")
     def _controls_unique(self) -> "Rule":

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator
 
-from kb.models.common import PartialDate, Record, ShortText, Slug, Text
+from kb.models.common import Day, PartialDate, Record, ShortText, Slug, Text
 
 
 def _check_url(value: str) -> str:
@@ -32,3 +32,5 @@ class Source(Record):
     kind: Literal["regulation", "datasheet", "filing", "analysis", "news", "official-statement",
                   "reference"]
     notes: Text | None = None
+    last_reviewed: Day | None = None
+    """When the record was last checked against its sources (YYYY-MM-DD)."""

@@ -1,0 +1,63 @@
+"""Claims: public statements about chips, controls and markets, checked against evidence."""
+
+from typing import Literal
+
+from pydantic import Field
+
+from kb.models.common import Day, PartialDate, Record, ShortText, Slug, Text, Tier
+
+
+class ClaimedFigure(Record):
+    """One figure a claim states, exactly as stated."""
+
+    value: float
+    unit: ShortText
+    """What the number counts, e.g. "million USD", "percent", "times per year"."""
+    what: Text
+    """What the figure is said to measure, in the claimant's terms."""
+
+
+class Evidence(Record):
+    """A source that bears on a claim, and how."""
+
+    source: Slug
+    stance: Literal["supports", "contradicts", "qualifies"]
+    """supports or contradicts the claim, or qualifies it (adds what it leaves out)."""
+    tier: Tier
+    note: Text
+    """What the source says that bears on the claim."""
+
+
+class Related(Record):
+    """Records a claim touches, so pages and queries can link them."""
+
+    chips: list[Slug] = Field(default_factory=list)
+    rules: list[Slug] = Field(default_factory=list)
+    market_shares: list[Slug] = Field(default_factory=list)
+    organizations: list[Slug] = Field(default_factory=list)
+
+
+class Claim(Record):
+    """A public statement (who, when, where, the figure), the evidence, and a verdict."""
+
+    id: Slug
+    statement: Text
+    """The claim, quoted or closely paraphrased."""
+    claimant: ShortText
+    """Who made it (a person, with their role, or an organization)."""
+    organization: Slug | None = None
+    """The claimant's organization, when it is in records/organizations/."""
+    made: PartialDate
+    """When the claim was made."""
+    where: ShortText
+    """Where it was made: the report, interview, filing or post."""
+    source: Slug
+    """A source record where a reader can find the claim itself."""
+    figures: list[ClaimedFigure] = Field(default_factory=list)
+    verdict: Literal["supported", "disputed", "misleading", "unverified"]
+    reasoning: Text
+    """Why the verdict, from the evidence."""
+    evidence: list[Evidence] = Field(min_length=1)
+    related: Related = Field(default_factory=Related)
+    last_reviewed: Day
+    """When the claim and its evidence were last checked."""
