@@ -204,6 +204,21 @@ def rows(base: KnowledgeBase) -> dict[str, list[dict[str, Any]]]:
                    period_start_on=partial_start(share.period_start))
         out["market_share"].append(row)
         _citations(out, "market_share", share.id, share.citations)
+    for claim in base.claims.values():
+        out["claim"].append({
+            "id": claim.id, "statement": claim.statement, "claimant": claim.claimant,
+            "organization_id": claim.organization, "made": claim.made, "where": claim.where,
+            "source_id": claim.source, "verdict": claim.verdict, "reasoning": claim.reasoning,
+            "last_reviewed": claim.last_reviewed,
+        })
+        for ev in claim.evidence:
+            out["claim_evidence"].append({"claim_id": claim.id, "source_id": ev.source,
+                                          "stance": ev.stance, "tier": ev.tier, "note": ev.note})
+        for kind, ids in (("chip", claim.related.chips), ("rule", claim.related.rules),
+                          ("market_share", claim.related.market_shares),
+                          ("organization", claim.related.organizations)):
+            for rid in sorted(set(ids)):
+                out["claim_link"].append({"claim_id": claim.id, "kind": kind, "record_id": rid})
     for chip in base.chips.values():
         for rule, control in engine.chip_controls:
             res = engine.evaluate(rule, control, chip)

@@ -105,7 +105,7 @@ def json_records(base: KnowledgeBase) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     for kind, items in (("organizations", base.organizations), ("sources", base.sources),
                         ("country-groups", base.country_groups),
-                        ("market-shares", base.market_shares)):
+                        ("market-shares", base.market_shares), ("claims", base.claims)):
         out[kind] = [r.model_dump(mode="json", by_alias=True) for r in items.values()]
     chips = []
     for chip in base.chips.values():

@@ -212,6 +212,43 @@ class MarketShare(SQLModel, table=True):
     notes: str | None = None
 
 
+class Claim(SQLModel, table=True):
+    """A public statement with its verdict."""
+
+    __tablename__ = "claim"
+    id: str = Field(primary_key=True)
+    statement: str
+    claimant: str
+    organization_id: str | None = Field(default=None, foreign_key="organization.id")
+    made: str
+    where: str
+    source_id: str = Field(foreign_key="source.id")
+    verdict: str = Field(index=True)
+    reasoning: str
+    last_reviewed: dt.date
+
+
+class ClaimEvidence(SQLModel, table=True):
+    """A source that supports, contradicts or qualifies a claim."""
+
+    __tablename__ = "claim_evidence"
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: str = Field(foreign_key="claim.id", index=True)
+    source_id: str = Field(foreign_key="source.id")
+    stance: str
+    tier: str
+    note: str
+
+
+class ClaimLink(SQLModel, table=True):
+    """A record a claim touches (kind: chip, rule, market_share, organization)."""
+
+    __tablename__ = "claim_link"
+    claim_id: str = Field(foreign_key="claim.id", primary_key=True)
+    kind: str = Field(primary_key=True)
+    record_id: str = Field(primary_key=True)
+
+
 class Determination(SQLModel, table=True):
     """What one control says about one chip, and the days it holds for (the control's span)."""
 
@@ -234,7 +271,8 @@ class Determination(SQLModel, table=True):
 
 TABLES = [
     KbMeta, Country, Organization, Source, Chip, ChipTops, Citation, CountryGroup, GroupMember,
-    Rule, RuleLink, Control, ControlDestination, MarketShare, Determination,
+    Rule, RuleLink, Control, ControlDestination, MarketShare, Claim, ClaimEvidence, ClaimLink,
+    Determination,
 ]
 
 # Views in SQL that SQLite and PostgreSQL both run. CURRENT_DATE is evaluated when queried.

@@ -73,3 +73,16 @@ def test_rule_lineage_points_backwards_in_time(base: kb.KnowledgeBase) -> None:
     for rule in base.rules.values():
         for other in rule.amends + rule.replaces + rule.ends:
             assert base.rules[other].start <= rule.start, f"{rule.id} -> {other}"
+
+
+def test_every_record_says_when_it_was_last_reviewed(base: kb.KnowledgeBase) -> None:
+    for kind in ("chips", "rules", "market_shares", "country_groups", "organizations", "sources",
+                 "claims"):
+        for record in getattr(base, kind).values():
+            assert record.last_reviewed is not None, f"{kind}/{record.id}"
+
+
+def test_breadth_of_the_facts(base: kb.KnowledgeBase) -> None:
+    assert len(base.chips) >= 60
+    assert len(base.market_shares) >= 25
+    assert len({m.estimator for m in base.market_shares.values()}) >= 8

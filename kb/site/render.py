@@ -164,6 +164,8 @@ class Cited:
 
     sources: list[Any] = field(default_factory=list)
     notes: list[tuple[int, str, str]] = field(default_factory=list)
+    tiers: dict[str, str] = field(default_factory=dict)
+    """Source id -> the evidence tier(s) the record gives it."""
 
     def numbers(self, citations: list[Any], path: str) -> list[int]:
         out = []
@@ -180,6 +182,10 @@ def cited(base: KnowledgeBase, citations: list[Any]) -> Cited:
         src = base.sources[c.source]
         if src not in result.sources:
             result.sources.append(src)
+    for c in citations:
+        tiers = result.tiers.get(c.source, "")
+        if c.tier not in tiers.split(", "):
+            result.tiers[c.source] = ", ".join(t for t in (tiers, c.tier) if t)
     for c in citations:
         if c.note:
             result.notes.append(([s.id for s in result.sources].index(c.source) + 1,
@@ -279,6 +285,24 @@ def rule_impact(base: KnowledgeBase, rule: Rule) -> dict[str, Any]:
     return out
 
 
+def share_spread(base: KnowledgeBase, subject: str) -> list[dict[str, Any]]:
+    """A subject's estimates grouped by what they measure: region, scope and metric."""
+    groups: dict[tuple[str, str, str], list[Any]] = {}
+    for m in base.market_shares.values():
+        if m.subject == subject:
+            groups.setdefault((m.region, m.scope, m.metric), []).append(m)
+    out = []
+    for (region, scope, metric), items in sorted(groups.items()):
+        values = [v for m in items for v in (m.value_pct, m.value_pct_low, m.value_pct_high)
+                  if v is not None]
+        out.append({"region": region, "scope": scope, "metric": metric, "count": len(items),
+                    "low": min(values), "high": max(values),
+                    "estimators": sorted({base.organizations[m.estimator].name for m in items}),
+                    "periods": f"{min(m.period_start for m in items)} to "
+                               f"{max(m.period_end for m in items)}"})
+    return out
+
+
 def previous_versions(base: KnowledgeBase, rule: Rule) -> list[dict[str, Any]]:
     """For each control that supersedes another: the old and new criterion in words."""
     out = []
@@ -357,6 +381,7 @@ def render_site(base: KnowledgeBase, docs_src: Path, out: Path,
             dets = [d for d in base.classify(chip, on=entry.date) if d.controlled is not False]
             timeline.append({"entry": entry, "dets": dets})
         page(f"chips/{chip.id}.md", "chip.md.j2", title=chip.name, chip=chip, cites=cites,
+             claims=sorted(c.id for c in base.claims.values() if chip.id in c.related.chips),
              rows=chip_rows(base, chip, cites), timeline=timeline,
              terms=metrics.tpp_terms(chip.dense_tops),
              operand=metrics.tpp_operand(chip.dense_tops),
@@ -387,8 +412,14 @@ def render_site(base: KnowledgeBase, docs_src: Path, out: Path,
              chip_status=chip_status)
     page("market.md", "market.md.j2",
          shares=sorted(base.market_shares.values(),
-                       key=lambda m: (m.region, m.period_start, m.estimator, m.id)))
+                       key=lambda m: (m.region, m.period_start, m.estimator, m.id)),
+         spread=share_spread(base, "nvidia"))
     page("downloads.md", "downloads.md.j2")
+    claims = sorted(base.claims.values(), key=lambda c: (c.made, c.id))
+    page("claims/index.md", "claims_index.md.j2", claims=claims)
+    for claim in claims:
+        page(f"claims/{claim.id}.md", "claim.md.j2", title=claim.statement, claim=claim,
+             vendors=vendors)
     records_index = [
         {"title": c.name, "id": c.id, "kind": "chip", "url": href("index.md", f"chips/{c.id}.md")}
         for c in base.chips.values()
@@ -398,6 +429,9 @@ def render_site(base: KnowledgeBase, docs_src: Path, out: Path,
     ] + [
         {"title": base.organizations[v].name, "id": v, "kind": "vendor",
          "url": href("index.md", f"vendors/{v}.md")} for v in vendors
+    ] + [
+        {"title": c.statement, "id": c.id, "kind": "claim",
+         "url": href("index.md", f"claims/{c.id}.md")} for c in base.claims.values()
     ]
     pages["assets/records.js"] = (
         "window.KB_RECORDS = " + json.dumps(records_index, ensure_ascii=True, sort_keys=True,
