@@ -87,3 +87,14 @@ def test_timeline_and_whatif():
 def test_help_exits_0():
     code, out, _ = run("--help")
     assert code == 0 and "validate" in out and "classify" in out
+
+
+def test_stale_review_is_a_warning_not_an_error(write_record, records_dir, capsys):
+    write_record("organizations", "old-org",
+                 "id: old-org\nname: Old\nkind: company\nlast_reviewed: 2024-01-02\n")
+    assert cli.main(["validate", str(records_dir)]) == 0
+    captured = capsys.readouterr()
+    assert ("organizations/old-org.yaml:4:1: [warning stale-review] last_reviewed: last reviewed "
+            "2024-01-02, over a year ago") in captured.err
+    assert "0 error(s), 1 warning(s)" in captured.err
+    assert captured.out.startswith("ok: ")
