@@ -67,7 +67,7 @@ def _metric_outcome(name: str, test: Any, chip: Chip) -> Outcome:
     results = []
     bound = metric.type == "number" and metric.lower_bound(chip)
     unit = f" {metric.unit}" if metric.unit and metric.type == "number" else ""
-    for op, expected in test.items():
+    for op, expected in test:
         ok = _compare(op, actual, expected)
         if bound and not _settled_by_lower_bound(op, ok):
             # The true value is at least `actual`; only some answers are certain.
@@ -131,10 +131,27 @@ def _cat(groups: Iterable[Iterable[str]]) -> tuple[str, ...]:
     return tuple(seen)
 
 
+# Criteria are immutable: their parts (and each comparison's operators) are worked out once.
+# Keyed by id, holding the object so the id cannot be reused while the entry lives.
+_PARTS: dict[int, tuple[Any, list[tuple[str, Any]]]] = {}
+
+
+def _parts_of(criterion: Any) -> list[tuple[str, Any]]:
+    entry = _PARTS.get(id(criterion))
+    if entry is None or entry[0] is not criterion:
+        parts = []
+        for key, value in criterion.parts():
+            if key not in ("all", "any", "not_") and METRICS[key].type != "bool":
+                value = value.items()  # (operator, value) pairs, computed once
+            parts.append((key, value))
+        entry = _PARTS[id(criterion)] = (criterion, parts)
+    return entry[1]
+
+
 def evaluate(criterion: Any, chip: Chip) -> Outcome:
     """Evaluate a criterion on a chip: True, False or None (unknown), with reasons."""
     parts: list[Outcome] = []
-    for key, value in criterion.parts():
+    for key, value in _parts_of(criterion):
         if key == "all":
             parts.append(_all([evaluate(c, chip) for c in value]))
         elif key == "any":
