@@ -16,6 +16,7 @@ Instrument = Literal[
     "rescission",
     "regulation",
     "law",
+    "proclamation",
     "licence-letter",
     "licensing-decision",
     "announcement",
