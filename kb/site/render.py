@@ -213,10 +213,6 @@ def chip_rows(base: KnowledgeBase, chip: Chip, cites: Cited) -> list[dict[str, A
     return rows
 
 
-def determinations_on(base: KnowledgeBase, chip: Chip, day: dt.date) -> list[Determination]:
-    return base.classify(chip, on=day)
-
-
 def status_word(dets: Iterable[Determination]) -> str:
     values = [d.controlled for d in dets]
     if True in values:
