@@ -39,11 +39,8 @@ def bare_parse(root: Path) -> None:
 
 
 def classify_all(base: kb.KnowledgeBase) -> int:
-    count = 0
-    for day in base.change_dates():
-        for chip in base.chips.values():
-            count += len(base.engine.classify(chip, day))
-    return count
+    """Every chip's status on every rule-change date (the bulk API)."""
+    return sum(len(base.statuses(on=day)) for day in base.change_dates())
 
 
 def cold_load(records: Path) -> float:
@@ -119,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         ("import + load + kb.session() populate, fresh process", f"{session * 1000:.1f} ms",
          "< 500 ms", "in-memory SQLite"),
         (f"classify {len(base.chips)} chips x {len(dates)} change dates (incl. load)",
-         f"{classify * 1000:.1f} ms", "< 1000 ms", f"{determinations} determinations"),
+         f"{classify * 1000:.1f} ms", "< 1000 ms", f"{determinations} chip-day statuses"),
     ]
     if runs:
         full = statistics.median(r[0] for r in runs)

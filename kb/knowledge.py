@@ -59,6 +59,7 @@ class KnowledgeBase:
         self.claims: Mapping[str, Claim] = frozen(claims or {})
         self.root = root
         self.warnings = warnings
+        self._matrix: dict[tuple[str, str], tuple[set[str], set[str]]] | None = None
 
     @classmethod
     def from_records(cls, records: Mapping[str, Mapping[str, Any]], root: Path | None = None,
@@ -133,6 +134,16 @@ class KnowledgeBase:
     def what_if(self, criterion: Any, on: DateLike = None) -> WhatIf:
         """Which chips a hypothetical criterion catches, compared with the rules on ``on``."""
         return self.engine.what_if(as_criterion(criterion), self.chips.values(), as_day(on))
+
+    def statuses(self, on: DateLike = None) -> dict[str, str]:
+        """Every chip's overall status on a day: controlled, undetermined or not controlled.
+
+        The bulk form of ``classify``: each criterion is answered once per chip, then only the set
+        of controls in force changes from day to day.
+        """
+        if self._matrix is None:
+            self._matrix = self.engine.matrix(self.chips.values())
+        return self.engine.statuses(self._matrix, self.chips, as_day(on))
 
     def change_dates(self) -> list[dt.date]:
         """Every day on which some chip control starts or stops."""

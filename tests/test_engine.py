@@ -123,3 +123,30 @@ def test_incomplete_dense_tops_make_tpp_a_lower_bound():
     out = evaluate(Criterion.model_validate({"tpp": {"gte": 4800}}), partial)
     assert out.missing == ("dense_tops",)
     assert out.reasons == ("TPP at least 2,560, not known against 4,800 (dense_tops incomplete)",)
+
+
+def test_bulk_statuses_agree_with_classify_on_every_change_date(base):
+    for day in base.change_dates() + [dt.date(2022, 10, 6), dt.date(2026, 6, 1)]:
+        bulk = base.statuses(on=day)
+        for chip in base.chips.values():
+            dets = base.classify(chip, on=day)
+            want = ("controlled" if any(d.controlled is True for d in dets) else
+                    "undetermined" if any(d.controlled is None for d in dets) else
+                    "not controlled")
+            assert bulk[chip.id] == want, (chip.id, day)
+
+
+def test_compiled_criteria_agree_with_evaluate(base):
+    from kb.engine import compile_criterion
+
+    for rule in base.rules.values():
+        for control in rule.controls:
+            if control.criterion is None:
+                continue
+            fn = compile_criterion(control.criterion)
+            for chip in base.chips.values():
+                slow = evaluate(control.criterion, chip)
+                value, missing = fn(chip)
+                assert value == slow.value, (rule.id, control.id, chip.id)
+                if value is None:
+                    assert set(missing) <= set(slow.missing) and missing
