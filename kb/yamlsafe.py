@@ -32,6 +32,19 @@ class KBLoader(_Base):  # type: ignore[misc, valid-type]
 
     yaml_implicit_resolvers: ClassVar[dict[str, list[tuple[str, re.Pattern[str]]]]] = {}
 
+    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
+        # The same answers as PyYAML's Resolver.resolve for the resolvers registered below (no
+        # path or wildcard resolvers), without its general machinery: it runs for every scalar.
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                for tag, regexp in self.yaml_implicit_resolvers.get(value[:1], ()):
+                    if regexp.match(value):
+                        return tag
+            return "tag:yaml.org,2002:str"
+        if kind is yaml.SequenceNode:
+            return "tag:yaml.org,2002:seq"
+        return "tag:yaml.org,2002:map"
+
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[str] = set()
         for key_node, _ in node.value:
