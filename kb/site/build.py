@@ -70,12 +70,21 @@ def sync_tree(src: Path, dst: Path, keep: tuple[Path, ...] = ()) -> list[Path]:
         elif not target.exists() or not filecmp.cmp(path, target, shallow=False):
             shutil.copyfile(path, target)
             changed.append(target)
-    for path in sorted(dst.rglob("*"), reverse=True):
-        rel = path.relative_to(dst)
-        if any(rel == k or k in rel.parents for k in keep):
-            continue
-        if not (src / rel).exists():
-            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    kept = {str(k) for k in keep}
+    for folder, dirs, files in os.walk(dst, topdown=True):
+        rel_folder = os.path.relpath(folder, dst)
+        # Never descend into kept folders; remove what the fresh tree no longer has.
+        for name in sorted(dirs):
+            rel = os.path.normpath(os.path.join(rel_folder, name))
+            if rel in kept:
+                dirs.remove(name)
+            elif not (src / rel).exists():
+                shutil.rmtree(Path(folder, name))
+                dirs.remove(name)
+        for name in files:
+            rel = os.path.normpath(os.path.join(rel_folder, name))
+            if not (src / rel).exists():
+                Path(folder, name).unlink()
     return changed
 
 
