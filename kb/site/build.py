@@ -181,6 +181,14 @@ def serve(records: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
     stage(base, root, staging)
     watched = [records, Path(__file__).parent / "templates", root / "docs"]
     stop = threading.Event()
+    assets_lock = threading.Lock()
+
+    def refresh_assets(fresh: KnowledgeBase) -> None:
+        # Charts and downloads take about a second; pages must not wait for them.
+        with assets_lock, tempfile.TemporaryDirectory(prefix="kb-assets-") as tmp:
+            _make_assets(str(records), tmp)
+            for folder in (CHARTS, DOWNLOADS):
+                sync_tree(Path(tmp) / folder, staging / folder)
 
     def snapshot() -> dict[Path, float]:
         return {p: p.stat().st_mtime for folder in watched for p in folder.rglob("*")
@@ -201,14 +209,20 @@ def serve(records: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
                     print(p.format(), file=sys.stderr)
                 print("kb serve: records invalid; keeping the last good pages", file=sys.stderr)
                 continue
-            stage(fresh, root, staging)
-            print(f"kb serve: re-rendered in {time.perf_counter() - start:.2f} s", file=sys.stderr)
+            stage(fresh, root, staging, charts=False)
+            print(f"kb serve: pages re-rendered in {time.perf_counter() - start:.2f} s",
+                  file=sys.stderr)
+            threading.Thread(target=refresh_assets, args=(fresh,), daemon=True).start()
 
     thread = threading.Thread(target=watch, daemon=True)
     thread.start()
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     try:
+        # Dirty builds rebuild only the pages whose files changed; the navigation lists section
+        # pages only, so it cannot go stale. mkdocs warns about dirty builds, so the preview is
+        # not strict; `kb build` (and CI) stays strict.
         mkdocs_serve(config_file=str(root / "mkdocs.yml"), docs_dir=str(staging),
-                     dev_addr=f"{host}:{port}", livereload=True)
+                     dev_addr=f"{host}:{port}", livereload=True, build_type="dirty",
+                     strict=False)
     finally:
         stop.set()
