@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from kb.errors import KBError, RecordsInvalid
 from kb.knowledge import KnowledgeBase
@@ -170,59 +171,80 @@ def _make_assets(records: str, folder: str) -> None:
 
 
 def serve(records: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve the site with live reload; re-render when records, templates or docs/ change."""
-    from mkdocs.commands.serve import serve as mkdocs_serve
+    """Serve the site with live reload; rebuild when records, templates or docs/ change.
+
+    One watcher drives everything: a change re-renders the pages (about 0.3 s), mkdocs rebuilds
+    only the pages whose files changed (dirty build), and charts and downloads follow in the
+    background. Invalid records keep the last good pages and print every problem.
+    """
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.livereload import LiveReloadServer, _serve_url
 
     from kb import loader
 
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    logging.getLogger("mkdocs").setLevel(logging.ERROR)  # dirty builds warn about navigation
     root = project_root(records)
     staging = root / "build" / "docs"
-    base = loader.load(records)
-    stage(base, root, staging)
-    watched = [records, Path(__file__).parent / "templates", root / "docs"]
-    stop = threading.Event()
+    site_dir = Path(tempfile.mkdtemp(prefix="kb-serve-"))
     assets_lock = threading.Lock()
 
-    def refresh_assets(fresh: KnowledgeBase) -> None:
-        # Charts and downloads take about a second; pages must not wait for them.
+    def config() -> Any:
+        cfg = load_config(config_file=str(root / "mkdocs.yml"), docs_dir=str(staging),
+                          site_dir=str(site_dir), strict=False)
+        cfg.site_url = serve_url
+        return cfg
+
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=_mp_context())
+
+    def refresh_assets(_fresh: KnowledgeBase) -> None:
+        # Charts and downloads take about a second: a second process makes them (no GIL shared
+        # with the next rebuild), then they are copied in. A record broken meanwhile skips them.
         with assets_lock, tempfile.TemporaryDirectory(prefix="kb-assets-") as tmp:
-            _make_assets(str(records), tmp)
+            try:
+                pool.submit(_make_assets, str(records), tmp).result()
+            except Exception:  # the next good save makes them again
+                return
             for folder in (CHARTS, DOWNLOADS):
                 sync_tree(Path(tmp) / folder, staging / folder)
+                sync_tree(Path(tmp) / folder, site_dir / folder)
 
-    def snapshot() -> dict[Path, float]:
-        return {p: p.stat().st_mtime for folder in watched for p in folder.rglob("*")
-                if p.is_file()}
+    first = [True]
+    latest: list[KnowledgeBase] = []
 
-    def watch() -> None:
-        seen = snapshot()
-        while not stop.wait(0.3):
-            now = snapshot()
-            if now == seen:
-                continue
-            seen = now
-            start = time.perf_counter()
-            try:
-                fresh = loader.load(records)
-            except RecordsInvalid as exc:
-                for p in exc.problems:
-                    print(p.format(), file=sys.stderr)
-                print("kb serve: records invalid; keeping the last good pages", file=sys.stderr)
-                continue
-            stage(fresh, root, staging, charts=False)
-            print(f"kb serve: pages re-rendered in {time.perf_counter() - start:.2f} s",
-                  file=sys.stderr)
-            threading.Thread(target=refresh_assets, args=(fresh,), daemon=True).start()
+    def builder(_config: Any = None) -> None:
+        start = time.perf_counter()
+        try:
+            fresh = loader.load(records)
+        except RecordsInvalid as exc:
+            for problem in exc.problems:
+                print(problem.format(), file=sys.stderr)
+            print("kb serve: records invalid; keeping the last good pages", file=sys.stderr)
+            return
+        latest[:] = [fresh]
+        stage(fresh, root, staging, charts=False)
+        build(config(), serve_url=serve_url, dirty=not first[0])
+        first[0] = False
+        print(f"kb serve: rebuilt in {time.perf_counter() - start:.2f} s", file=sys.stderr)
+        threading.Thread(target=refresh_assets, args=(fresh,), daemon=True).start()
 
-    thread = threading.Thread(target=watch, daemon=True)
-    thread.start()
-    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    serve_url = _serve_url(host, port, "/")
+    server = LiveReloadServer(builder=builder, host=host, port=port, root=str(site_dir),
+                              polling_interval=0.2)
     try:
-        # Dirty builds rebuild only the pages whose files changed; the navigation lists section
-        # pages only, so it cannot go stale. mkdocs warns about dirty builds, so the preview is
-        # not strict; `kb build` (and CI) stays strict.
-        mkdocs_serve(config_file=str(root / "mkdocs.yml"), docs_dir=str(staging),
-                     dev_addr=f"{host}:{port}", livereload=True, build_type="dirty",
-                     strict=False)
+        builder()
+        if latest:
+            refresh_assets(latest[0])
+        for folder in (records, Path(__file__).parent / "templates", root / "docs"):
+            server.watch(str(folder))
+        server.watch(str(root / "mkdocs.yml"))
+        try:
+            server.serve()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.shutdown()
     finally:
-        stop.set()
+        pool.shutdown(cancel_futures=True)
+        shutil.rmtree(site_dir, ignore_errors=True)
