@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         project_root(records)
         with tempfile.TemporaryDirectory() as tmp:
             runs = [site_build(records, Path(tmp) / str(i)) for i in range(max(1, args.repeat))]
-    except BuildError:  # a records folder outside a checkout (e.g. a synthetic one): no site
+    except BuildError:  # a records folder with no mkdocs.yml and docs/ beside it: no site
         runs = []
 
     rows = [
