@@ -178,37 +178,31 @@ def compile_criterion(criterion: Any) -> Any:
     return _all_of(parts)
 
 
-def _all_of(parts: list[Any]) -> Any:
+def _combine(parts: list[Any], decisive: bool) -> Any:
+    """Kleene `all` (decisive False) or `any` (decisive True) over compiled parts."""
     if len(parts) == 1:
         return parts[0]
 
-    def all_(chip: Chip) -> Answer:
+    def combined(chip: Chip) -> Answer:
         missing: tuple[str, ...] = ()
         unknown = False
         for part in parts:
             value, miss = part(chip)
-            if value is False:
-                return False, ()
+            if value is decisive:
+                return decisive, ()
             if value is None:
                 unknown = True
                 missing += miss
-        return (None, tuple(dict.fromkeys(missing))) if unknown else (True, ())
-    return all_
+        return (None, tuple(dict.fromkeys(missing))) if unknown else (not decisive, ())
+    return combined
+
+
+def _all_of(parts: list[Any]) -> Any:
+    return _combine(parts, False)
 
 
 def _any_of(parts: list[Any]) -> Any:
-    def any_(chip: Chip) -> Answer:
-        missing: tuple[str, ...] = ()
-        unknown = False
-        for part in parts:
-            value, miss = part(chip)
-            if value is True:
-                return True, ()
-            if value is None:
-                unknown = True
-                missing += miss
-        return (None, tuple(dict.fromkeys(missing))) if unknown else (False, ())
-    return any_
+    return _combine(parts, True)
 
 
 def _compile_part(key: str, value: Any) -> Any:
