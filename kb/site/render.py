@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,6 @@ import jinja2
 from markupsafe import Markup
 
 from kb import metrics
-from kb.engine import Determination
 from kb.knowledge import KnowledgeBase
 from kb.models import Chip, Rule
 from kb.models import countries as country_names
@@ -223,15 +221,6 @@ def chip_rows(base: KnowledgeBase, chip: Chip, cites: Cited) -> list[dict[str, A
     return rows
 
 
-def status_word(dets: Iterable[Determination]) -> str:
-    values = [d.controlled for d in dets]
-    if True in values:
-        return "controlled"
-    if None in values:
-        return "undetermined"
-    return "not controlled"
-
-
 def china_status(base: KnowledgeBase, chip: Chip, day: dt.date) -> str:
     reqs = base.license_required(chip, "CN", on=day)
     if any(r.required for r in reqs):
@@ -373,7 +362,21 @@ def render_site(base: KnowledgeBase, docs_src: Path, out: Path,
             text = f"---\ntitle: {json.dumps(str(markup.html_text(title)))}\n---\n\n{text}"
         pages[path] = text
 
-    chip_status = {cid: status_word(base.classify(c, on=day)) for cid, c in base.chips.items()}
+    chip_status = base.statuses(on=day)
+    # Look-ups built once, so pages do not rescan every record (quadratic at thousands of chips).
+    variants_of: dict[str, list[str]] = {}
+    shares_of: dict[str, list[Any]] = {}
+    claims_on: dict[str, list[str]] = {}
+    chips_by_vendor: dict[str, int] = {}
+    for c in base.chips.values():
+        chips_by_vendor[c.vendor] = chips_by_vendor.get(c.vendor, 0) + 1
+        if c.variant_of:
+            variants_of.setdefault(c.variant_of, []).append(c.id)
+    for m in sorted(base.market_shares.values(), key=lambda m: (m.period_start, m.id)):
+        shares_of.setdefault(m.subject, []).append(m)
+    for claim in base.claims.values():
+        for cid in claim.related.chips:
+            claims_on.setdefault(cid, []).append(claim.id)
     cn_status = {cid: china_status(base, c, day) for cid, c in base.chips.items()}
     latest = sorted(base.rules.values(), key=lambda r: (r.start or dt.date.min, r.id),
                     reverse=True)
@@ -387,14 +390,13 @@ def render_site(base: KnowledgeBase, docs_src: Path, out: Path,
             dets = [d for d in base.classify(chip, on=entry.date) if d.controlled is not False]
             timeline.append({"entry": entry, "dets": dets})
         page(f"chips/{chip.id}.md", "chip.md.j2", title=chip.name, chip=chip, cites=cites,
-             claims=sorted(c.id for c in base.claims.values() if chip.id in c.related.chips),
+             claims=sorted(claims_on.get(chip.id, [])),
              rows=chip_rows(base, chip, cites), timeline=timeline,
              terms=metrics.tpp_terms(chip.dense_tops),
              operand=metrics.tpp_operand(chip.dense_tops),
              bits=metrics.BIT_LENGTH,
-             variants=sorted(c.id for c in base.chips.values() if c.variant_of == chip.id),
-             shares=sorted((m for m in base.market_shares.values() if m.subject == chip.vendor),
-                           key=lambda m: (m.period_start, m.id)),
+             variants=sorted(variants_of.get(chip.id, [])),
+             shares=shares_of.get(chip.vendor, []),
              today=base.classify(chip, on=day), cn=cn_status[chip.id])
     page("rules/index.md", "rules_index.md.j2",
          rules=sorted(base.rules.values(), key=lambda r: (r.start or dt.date.min, r.id)))
@@ -407,14 +409,14 @@ def render_site(base: KnowledgeBase, docs_src: Path, out: Path,
                                if rule.id in r.amends + r.replaces + r.ends))
     vendors = sorted({c.vendor for c in base.chips.values()}
                      | {m.subject for m in base.market_shares.values()})
-    page("vendors/index.md", "vendors_index.md.j2", vendors=vendors)
+    page("vendors/index.md", "vendors_index.md.j2", vendors=vendors,
+         chip_count=chips_by_vendor, share_count={v: len(shares_of.get(v, [])) for v in vendors})
     for vid in vendors:
         page(f"vendors/{vid}.md", "vendor.md.j2", title=base.organizations[vid].name,
              org=base.organizations[vid],
              chips=sorted((c for c in base.chips.values() if c.vendor == vid),
                           key=lambda c: (c.released or "", c.id)),
-             shares=sorted((m for m in base.market_shares.values() if m.subject == vid),
-                           key=lambda m: (m.period_start, m.id)),
+             shares=shares_of.get(vid, []),
              chip_status=chip_status)
     page("market.md", "market.md.j2",
          shares=sorted(base.market_shares.values(),
