@@ -240,9 +240,12 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     try:
         result = base.what_if(parsed.data, on=_date_arg(args.on))
     except ValidationError as exc:
-        msgs = [f"{'.'.join(map(str, e['loc'])) or 'criterion'}: {e['msg']}"
+        # The same plain messages and hints as `kb validate`, placed in the argument's text.
+        from kb.models import Criterion
+
+        msgs = [loader._from_pydantic(e, Criterion, parsed, "criterion").format()
                 for e in exc.errors(include_url=False)]
-        raise UsageError("invalid criterion: " + "; ".join(msgs)) from None
+        raise UsageError("invalid criterion:\n" + "\n".join(msgs)) from None
     if args.json:
         print(json.dumps(result.__dict__, default=str, indent=2))
         return 0

@@ -219,18 +219,7 @@ def rows(base: KnowledgeBase) -> dict[str, list[dict[str, Any]]]:
                           ("organization", claim.related.organizations)):
             for rid in sorted(set(ids)):
                 out["claim_link"].append({"claim_id": claim.id, "kind": kind, "record_id": rid})
-    for chip in base.chips.values():
-        for rule, control in engine.chip_controls:
-            res = engine.evaluate(rule, control, chip)
-            start, end = engine.spans[(rule.id, control.id)]
-            out["determination"].append({
-                "chip_id": chip.id, "rule_id": rule.id, "control_id": control.id,
-                "controlled": res.value,
-                "status": {True: "controlled", False: "not controlled",
-                           None: "undetermined"}[res.value],
-                "reasons": "; ".join(res.reasons), "missing": ", ".join(res.missing),
-                "valid_from": start, "valid_to": end,
-            })
+    out["determination"] = engine.determination_rows(base.chips.values())
     return out
 
 

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from kb import loader
+from kb.engine import STATUS
 from kb.errors import KBError, RecordsInvalid
 from kb.knowledge import KnowledgeBase
 
 KINDS = ("chips", "rules", "country_groups", "market_shares", "organizations", "sources")
-STATUS = {True: "controlled", False: "not controlled", None: "undetermined"}
 
 
 class DiffError(KBError):
@@ -104,7 +104,7 @@ def _statuses(base: KnowledgeBase, cid: str) -> dict[tuple[str, str], str]:
     if chip is None:
         return {}
     engine = base.engine
-    return {(rule.id, control.id): STATUS[engine.evaluate(rule, control, chip).value]
+    return {(rule.id, control.id): STATUS[engine.answer(rule, control, chip)[0]]
             for rule, control in engine.chip_controls}
 
 

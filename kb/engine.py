@@ -14,6 +14,9 @@ from kb.metrics import METRICS, format_number
 from kb.models import Chip, Control, CountryGroup, Reach, Rule
 from kb.models.criteria import Criterion
 
+STATUS = {True: "controlled", False: "not controlled", None: "undetermined"}
+"""The words for a three-valued answer, used by every view."""
+
 _OP_TEXT = {"gte": "≥", "gt": ">", "lte": "≤", "lt": "<", "eq": "=", "in": "in"}
 _NEGATED = {"gte": "<", "gt": "≤", "lte": ">", "lt": "≥", "eq": "≠", "in": "not in"}
 
@@ -261,7 +264,7 @@ class Determination:
 
     @property
     def status(self) -> str:
-        return {True: "controlled", False: "not controlled", None: "undetermined"}[self.controlled]
+        return STATUS[self.controlled]
 
 
 @dataclass(frozen=True)
@@ -392,6 +395,22 @@ class Engine:
                 elif value is None:
                     unknown.add(chip.id)
             out[(rule.id, control.id)] = (caught, unknown)
+        return out
+
+    def determination_rows(self, chips: Iterable[Chip]) -> list[dict[str, Any]]:
+        """Every chip under every chip control, with the days the control applies: the rows the
+        database and the JSON export publish."""
+        out = []
+        for chip in chips:
+            for rule, control in self.chip_controls:
+                res = self.evaluate(rule, control, chip)
+                start, end = self.spans[(rule.id, control.id)]
+                out.append({
+                    "chip_id": chip.id, "rule_id": rule.id, "control_id": control.id,
+                    "controlled": res.value, "status": STATUS[res.value],
+                    "reasons": "; ".join(res.reasons), "missing": ", ".join(res.missing),
+                    "valid_from": start, "valid_to": end,
+                })
         return out
 
     def statuses(self, matrix: dict[tuple[str, str], tuple[set[str], set[str]]],

@@ -133,21 +133,11 @@ def json_records(base: KnowledgeBase) -> dict[str, list[dict[str, Any]]]:
 
 def json_determinations(base: KnowledgeBase) -> list[dict[str, Any]]:
     """Every chip under every chip control, with the days it holds for."""
-    engine = base.engine
-    out = []
-    for chip in base.chips.values():
-        for rule, control in engine.chip_controls:
-            res = engine.evaluate(rule, control, chip)
-            start, end = engine.spans[(rule.id, control.id)]
-            out.append({
-                "chip_id": chip.id, "rule_id": rule.id, "control_id": control.id,
-                "status": {True: "controlled", False: "not controlled",
-                           None: "undetermined"}[res.value],
-                "is_controlled": res.value is True, "is_undetermined": res.value is None,
-                "reasons": "; ".join(res.reasons), "missing": ", ".join(res.missing),
-                "valid_from": _value(start), "valid_to": _value(end),
-            })
-    return out
+    # No union types in the API: true/false/null becomes a status and two flags.
+    return [{**{k: _value(v) for k, v in row.items() if k != "controlled"},
+             "is_controlled": row["controlled"] is True,
+             "is_undetermined": row["controlled"] is None}
+            for row in base.engine.determination_rows(base.chips.values())]
 
 
 def export_json(base: KnowledgeBase, out: Path) -> list[Path]:

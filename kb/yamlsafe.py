@@ -45,13 +45,6 @@ class KBLoader(_Base):  # type: ignore[misc, valid-type]
             return "tag:yaml.org,2002:seq"
         return "tag:yaml.org,2002:map"
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[str] = set()
-        for key_node, _ in node.value:
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.value in seen:
-                raise _KeyProblem
-            seen.add(key_node.value)
-        return super().construct_mapping(node, deep)  # type: ignore[no-any-return]
 
 
 def _add(tag: str, pattern: str, first: list[str]) -> None:

@@ -98,3 +98,10 @@ def test_stale_review_is_a_warning_not_an_error(write_record, records_dir, capsy
             "2024-01-02, over a year ago") in captured.err
     assert "0 error(s), 1 warning(s)" in captured.err
     assert captured.out.startswith("ok: ")
+
+
+def test_whatif_explains_a_bad_criterion_like_validate():
+    code, _, err = run("whatif", '{tpx: {gte: 1}, tpp: {gte: "1,000"}}')
+    assert code == 2
+    assert "criterion:1:2: [unknown-field] tpx: unknown field 'tpx'; did you mean 'tpp'?" in err
+    assert "[wrong-type] tpp.gte: expected a number; found '1,000'; write 1000" in err

@@ -144,7 +144,7 @@ def market_share(base: KnowledgeBase, path: Path) -> None:
                  else (m.value_pct_low + m.value_pct_high) / 2)  # type: ignore[operator]
                 for m in base.market_shares.values()
                 if m.subject == "nvidia" and m.estimator == est
-                and (m.region == region or (region == "CN" and m.region != "global"))
+                and m.region == region
             )
             if not points:
                 continue

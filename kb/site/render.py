@@ -24,7 +24,6 @@ from kb.models.common import covered
 from kb.site import markup
 
 TEMPLATES = Path(__file__).parent / "templates"
-STATUS_LABEL = {True: "controlled", False: "not controlled", None: "undetermined"}
 
 FIGURES: list[tuple[str, str, str]] = [
     ("released", "Released", ""),
@@ -337,7 +336,7 @@ def environment(cache: Path | None = None) -> jinja2.Environment:
         criterion=criterion_text, country=country_names.name,
         pct=lambda v: f"{v:.1%}",
     )
-    env.globals.update(href=href, rel=rel, STATUS=STATUS_LABEL, Markup=Markup)
+    env.globals.update(href=href, rel=rel, Markup=Markup)
     return env
 
 
