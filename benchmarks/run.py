@@ -53,9 +53,10 @@ def cold_load(records: Path) -> float:
 
 
 def cold_session(records: Path) -> float:
-    """Import + load + populate the in-memory SQL database, in a fresh interpreter."""
-    code = ("import time; t = time.perf_counter(); import kb; from kb import db; "
-            f"b = kb.load({str(records)!r}); s = db.session(base=b); s.__enter__(); "
+    """``import kb`` + ``kb.session()`` (load, populate the in-memory SQL database), in a fresh
+    interpreter."""
+    code = ("import time; t = time.perf_counter(); import kb; "
+            f"s = kb.session(records={str(records)!r}); s.__enter__(); "
             "print(time.perf_counter() - t)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=ROOT)

@@ -175,9 +175,9 @@ def _csv_cell(v: Any) -> str:
 
 def export_csv(base: KnowledgeBase, out: Path) -> list[Path]:
     """One CSV per table, with the tables' own columns, rows in a fixed order."""
-    from kb import db
+    from kb.rows import rows
 
-    all_rows = db.rows(base)
+    all_rows = rows(base)
 
     def write(tmp: Path) -> None:
         tmp.mkdir()

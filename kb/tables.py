@@ -11,8 +11,6 @@ import datetime as dt
 from sqlalchemy import ForeignKeyConstraint, Index
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = "1"
-
 
 class KbMeta(SQLModel, table=True):
     """Marks a database as holding the knowledge base's tables, with the schema version."""
