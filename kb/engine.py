@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from kb.metrics import METRICS, format_number
 from kb.models import Chip, Control, CountryGroup, Reach, Rule
@@ -21,10 +21,11 @@ _OP_TEXT = {"gte": "≥", "gt": ">", "lte": "≤", "lt": "<", "eq": "=", "in": "
 _NEGATED = {"gte": "<", "gt": "≤", "lte": ">", "lt": "≥", "eq": "≠", "in": "not in"}
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     """Kleene truth value of a criterion with the reasons and the figures it lacked."""
 
+    # A named tuple: a determination builds several thousand of these, and a frozen
+    # dataclass costs three times as much to construct.
     value: bool | None
     reasons: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
@@ -108,6 +109,9 @@ def _absent_inputs(inputs: tuple[str, ...], chip: Chip) -> tuple[str, ...]:
 
 
 def _all(parts: list[Outcome]) -> Outcome:
+    if len(parts) == 1:
+        # Outcomes already hold their reasons once each, and only unknowns carry `missing`.
+        return parts[0]
     if any(p.value is False for p in parts):
         chosen = [p for p in parts if p.value is False]
         return Outcome(False, _cat(p.reasons for p in chosen))
@@ -118,6 +122,8 @@ def _all(parts: list[Outcome]) -> Outcome:
 
 
 def _any(parts: list[Outcome]) -> Outcome:
+    if len(parts) == 1:
+        return parts[0]
     if any(p.value is True for p in parts):
         chosen = [p for p in parts if p.value is True]
         return Outcome(True, _cat(p.reasons for p in chosen))
@@ -376,25 +382,38 @@ class Engine:
 
     def answer(self, rule: Rule, control: Control, chip: Chip) -> Answer:
         """A control's criterion on a chip, value and missing inputs only (no reasons)."""
+        return self._compiled_for(rule, control)(chip)  # type: ignore[no-any-return]
+
+    def _compiled_for(self, rule: Rule, control: Control) -> Any:
         key = (rule.id, control.id)
         fn = self._compiled.get(key)
         if fn is None:
             fn = self._compiled[key] = compile_criterion(control.criterion)
-        return fn(chip)  # type: ignore[no-any-return]
+        return fn
 
-    def matrix(self, chips: Iterable[Chip]) -> dict[tuple[str, str], tuple[set[str], set[str]]]:
-        """For each chip control, the chips it catches and those it leaves undetermined."""
-        chips = list(chips)
-        out = {}
-        for rule, control in self.chip_controls:
-            caught, unknown = set(), set()
-            for chip in chips:
-                value = self.answer(rule, control, chip)[0]
+    def matrix(self, chips: Iterable[Chip]) -> dict[str, tuple[int, int]]:
+        """For each chip, two bit masks over ``chip_controls``: the controls whose criterion
+        catches it, and those that leave it undetermined."""
+        # Rules repeat criteria (3A090.a of 2023 is also in the 2024 corrections and the Macau
+        # rule): each distinct criterion is answered once, for all the controls that use it.
+        masks: dict[str, tuple[Any, int]] = {}
+        for bit, (rule, control) in enumerate(self.chip_controls):
+            same = control.criterion.model_dump_json() if control.criterion else ""
+            fn, mask = masks.get(same, (self._compiled_for(rule, control), 0))
+            masks[same] = (fn, mask | 1 << bit)
+        compiled = list(masks.values())
+        out: dict[str, tuple[int, int]] = {}
+        # Chip by chip, every criterion in turn: each chip's figures are read while they are in
+        # the CPU's cache, and a day's statuses are then two integer tests per chip.
+        for chip in chips:
+            caught = unknown = 0
+            for fn, mask in compiled:
+                value = fn(chip)[0]
                 if value is True:
-                    caught.add(chip.id)
+                    caught |= mask
                 elif value is None:
-                    unknown.add(chip.id)
-            out[(rule.id, control.id)] = (caught, unknown)
+                    unknown |= mask
+            out[chip.id] = (caught, unknown)
         return out
 
     def determination_rows(self, chips: Iterable[Chip]) -> list[dict[str, Any]]:
@@ -413,19 +432,16 @@ class Engine:
                 })
         return out
 
-    def statuses(self, matrix: dict[tuple[str, str], tuple[set[str], set[str]]],
-                 chip_ids: Iterable[str], on: dt.date) -> dict[str, str]:
-        """Every chip's status on a day from a precomputed matrix (criteria do not depend on
-        dates; only which controls apply does)."""
-        caught: set[str] = set()
-        unknown: set[str] = set()
-        for rule, control in self.chip_controls:
+    def statuses(self, matrix: dict[str, tuple[int, int]], on: dt.date) -> dict[str, str]:
+        """Every chip's status on a day from a precomputed :meth:`matrix` (criteria do not
+        depend on dates; only which controls apply does)."""
+        in_force = 0
+        for bit, (rule, control) in enumerate(self.chip_controls):
             if self.in_force(rule, control, on):
-                c, u = matrix[(rule.id, control.id)]
-                caught |= c
-                unknown |= u
-        return {cid: "controlled" if cid in caught else
-                "undetermined" if cid in unknown else "not controlled" for cid in chip_ids}
+                in_force |= 1 << bit
+        return {cid: "controlled" if caught & in_force else
+                "undetermined" if unknown & in_force else "not controlled"
+                for cid, (caught, unknown) in matrix.items()}
 
     def evaluate(self, rule: Rule, control: Control, chip: Chip) -> Outcome:
         """A control's criterion on a chip (dates aside)."""

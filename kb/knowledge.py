@@ -59,7 +59,7 @@ class KnowledgeBase:
         self.claims: Mapping[str, Claim] = frozen(claims or {})
         self.root = root
         self.warnings = warnings
-        self._matrix: dict[tuple[str, str], tuple[set[str], set[str]]] | None = None
+        self._matrix: dict[str, tuple[int, int]] | None = None
 
     @classmethod
     def from_records(cls, records: Mapping[str, Mapping[str, Any]], root: Path | None = None,
@@ -143,7 +143,7 @@ class KnowledgeBase:
         """
         if self._matrix is None:
             self._matrix = self.engine.matrix(self.chips.values())
-        return self.engine.statuses(self._matrix, self.chips, as_day(on))
+        return self.engine.statuses(self._matrix, as_day(on))
 
     def change_dates(self) -> list[dt.date]:
         """Every day on which some chip control starts or stops."""
