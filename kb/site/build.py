@@ -35,20 +35,13 @@ def project_root(records: Path) -> Path:
     return root
 
 
-def stage(base: KnowledgeBase, root: Path, staging: Path, charts: bool = True) -> None:
-    """Render every page (and, unless told not to, every chart) and download into ``staging``,
-    touching only files that change."""
+def stage(base: KnowledgeBase, root: Path, staging: Path) -> list[Path]:
+    """Render every page into ``staging``, writing only the files that change; charts and
+    downloads, made apart, are left as they are until their new versions arrive."""
     from kb.site import render
 
-    with tempfile.TemporaryDirectory(prefix="kb-stage-") as tmp:
-        fresh = Path(tmp) / "docs"
-        render.render_site(base, root / "docs", fresh, charts=charts,
-                           cache=root / "build" / "cache" / "jinja")
-        if charts:
-            write_downloads(base, fresh / DOWNLOADS)
-            sync_tree(fresh, staging)
-        else:  # made elsewhere meanwhile: leave the last ones until the new ones arrive
-            sync_tree(fresh, staging, keep=(CHARTS, DOWNLOADS))
+    files = render.render_pages(base, root / "docs", cache=root / "build" / "cache" / "jinja")
+    return sync_files(files, staging, keep=(CHARTS, DOWNLOADS))
 
 
 def write_downloads(base: KnowledgeBase, folder: Path) -> None:
@@ -59,34 +52,71 @@ def write_downloads(base: KnowledgeBase, folder: Path) -> None:
     export.export_csv(base, folder / "csv")
 
 
-def sync_tree(src: Path, dst: Path, keep: tuple[Path, ...] = ()) -> list[Path]:
-    """Make ``dst`` equal ``src``, writing only changed files (so watchers see real changes);
-    folders in ``keep`` (relative to ``dst``) are left alone."""
+def sync_files(files: dict[str, bytes], dst: Path, keep: tuple[Path, ...] = ()) -> list[Path]:
+    """Make ``dst`` hold exactly ``files`` (relative paths -> bytes), writing only the files
+    that change, so watchers and dirty builds see real changes only; folders in ``keep``
+    (relative to ``dst``) are left alone. Returns the files written."""
     changed: list[Path] = []
-    dst.mkdir(parents=True, exist_ok=True)
-    for path in sorted(src.rglob("*")):
-        target = dst / path.relative_to(src)
-        if path.is_dir():
-            target.mkdir(exist_ok=True)
-        elif not target.exists() or not filecmp.cmp(path, target, shallow=False):
-            shutil.copyfile(path, target)
-            changed.append(target)
-    kept = {str(k) for k in keep}
-    for folder, dirs, files in os.walk(dst, topdown=True):
-        rel_folder = os.path.relpath(folder, dst)
-        # Never descend into kept folders; remove what the fresh tree no longer has.
-        for name in sorted(dirs):
+    folders: set[Path] = set()
+    for rel in sorted(files):
+        data = files[rel]
+        target = dst / rel
+        try:
+            if target.read_bytes() == data:
+                continue
+        except (FileNotFoundError, NotADirectoryError):
+            pass
+        except IsADirectoryError:
+            shutil.rmtree(target)
+        if target.parent not in folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(target.parent)
+        target.write_bytes(data)
+        changed.append(target)
+    _remove_others(dst, set(files), keep)
+    return changed
+
+
+def sync_tree(src: Path, dst: Path, keep: tuple[Path, ...] = ()) -> list[Path]:
+    """Make ``dst`` equal ``src``, writing only changed files; folders in ``keep`` (relative
+    to ``dst``) are left alone. Returns the files written."""
+    changed: list[Path] = []
+    wanted: set[str] = set()
+    for folder, _dirs, names in os.walk(src):
+        rel_folder = os.path.relpath(folder, src)
+        target_folder = dst / rel_folder
+        target_folder.mkdir(parents=True, exist_ok=True)
+        for name in names:
             rel = os.path.normpath(os.path.join(rel_folder, name))
+            wanted.add(Path(rel).as_posix())
+            source, target = os.path.join(folder, name), target_folder / name
+            if not target.exists() or not filecmp.cmp(source, target, shallow=False):
+                shutil.copyfile(source, target)
+                changed.append(target)
+    _remove_others(dst, wanted, keep)
+    return changed
+
+
+def _remove_others(dst: Path, wanted: set[str], keep: tuple[Path, ...]) -> None:
+    """Delete what ``dst`` holds beyond the ``wanted`` files (POSIX relative paths), except
+    inside ``keep``."""
+    kept = {k.as_posix() for k in keep}
+    wanted_folders = {rel.rsplit("/", 1)[0] for rel in wanted if "/" in rel}
+    wanted_folders |= {f.rsplit("/", i)[0] for f in set(wanted_folders)
+                       for i in range(1, f.count("/") + 1)}
+    for folder, dirs, names in os.walk(dst, topdown=True):
+        rel_folder = Path(os.path.relpath(folder, dst)).as_posix()
+        prefix = "" if rel_folder == "." else rel_folder + "/"
+        for name in sorted(dirs):
+            rel = prefix + name
             if rel in kept:
                 dirs.remove(name)
-            elif not (src / rel).exists():
+            elif rel not in wanted_folders and not any(k.startswith(rel + "/") for k in kept):
                 shutil.rmtree(Path(folder, name))
                 dirs.remove(name)
-        for name in files:
-            rel = os.path.normpath(os.path.join(rel_folder, name))
-            if not (src / rel).exists():
+        for name in names:
+            if prefix + name not in wanted:
                 Path(folder, name).unlink()
-    return changed
 
 
 @contextmanager
@@ -140,15 +170,15 @@ def build_site(base: KnowledgeBase, out: Path | None = None) -> Path:
             ProcessPoolExecutor(max_workers=1, mp_context=_mp_context()) as pool:
         assets = pool.submit(_make_assets, str(base.root), tmp)
         with _source_date(base):
-            stage(base, root, staging, charts=False)
+            stage(base, root, staging)
             logging.getLogger("mkdocs").setLevel(logging.WARNING)
             mkdocs_build(root, staging, out)
         assets.result()
         for folder in (CHARTS, DOWNLOADS):
-            # mkdocs wrote a fresh site without the new ones; the staging copy serves `kb serve`
-            # and the Zensical check.
-            shutil.copytree(Path(tmp) / folder, out / folder, dirs_exist_ok=True)
+            # mkdocs copied the last ones from the staging folder: write only what changed,
+            # there (for `kb serve` and the Zensical check) and in the site.
             sync_tree(Path(tmp) / folder, staging / folder)
+            sync_tree(Path(tmp) / folder, out / folder)
     return out
 
 
@@ -223,7 +253,7 @@ def serve(records: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
             print("kb serve: records invalid; keeping the last good pages", file=sys.stderr)
             return
         latest[:] = [fresh]
-        stage(fresh, root, staging, charts=False)
+        stage(fresh, root, staging)
         build(config(), serve_url=serve_url, dirty=not first[0])
         first[0] = False
         print(f"kb serve: rebuilt in {time.perf_counter() - start:.2f} s", file=sys.stderr)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from pathlib import Path
+from typing import Any
 
 from kb.knowledge import KnowledgeBase
 from kb.models.common import partial_start
@@ -62,9 +63,33 @@ def _log_axes(ax, xlim, ylim, xticks, yticks) -> None:  # type: ignore[no-untype
     ax.yaxis.set_minor_locator(NullLocator())
 
 
-def _vendor_colors(base: KnowledgeBase) -> dict[str, str]:
-    vendors = sorted({c.vendor for c in base.chips.values()})
-    return {v: COLORS[i % len(COLORS)] for i, v in enumerate(vendors)}
+# Beyond these, a chart is a blot: per-chip labels overlap, and colours repeat in the legend.
+MAX_LABELS = 80
+OTHER = "#b0b0b0"
+
+
+def _by_vendor(base: KnowledgeBase, points: list[tuple[str, Any, Any]]
+               ) -> list[tuple[str, str, list[Any], list[Any]]]:
+    """(legend label, colour, xs, ys) per vendor for (vendor, x, y) points: the vendors with
+    the most points get a colour each, the rest share one grey "other vendors" series. One
+    series per vendor keeps a chart of thousands of chips to a few dozen drawn objects."""
+    counts: dict[str, int] = {}
+    for vendor, _x, _y in points:
+        counts[vendor] = counts.get(vendor, 0) + 1
+    if len(counts) <= len(COLORS):
+        named = sorted(counts)
+    else:
+        named = sorted(sorted(counts, key=lambda v: (-counts[v], v))[:len(COLORS) - 1])
+    colour = {v: COLORS[i] for i, v in enumerate(named)}
+    series: dict[str, tuple[str, str, list[Any], list[Any]]] = {}
+    for vendor, x, y in points:
+        key = vendor if vendor in colour else ""
+        if key not in series:
+            label = base.organizations[vendor].name if key else "other vendors"
+            series[key] = (label, colour.get(vendor, OTHER), [], [])
+        series[key][2].append(x)
+        series[key][3].append(y)
+    return [series[k] for k in [*named, ""] if k in series]
 
 
 def tpp_density(base: KnowledgeBase, path: Path) -> None:
@@ -78,21 +103,19 @@ def tpp_density(base: KnowledgeBase, path: Path) -> None:
     ax.fill_between([1600, 4800], 3.2, 5.92, color="#ff7f0e", alpha=0.12, lw=0,
                     label="3A090.b (2023, data centre)")
     ax.axvline(4800, color=INK, ls="--", lw=0.8, label="TPP 4,800 (2022 and 2023)")
-    colors = _vendor_colors(base)
-    seen: set[str] = set()
+    chips = [c for c in base.chips.values()
+             if c.tpp is not None and c.performance_density is not None]
+    for label, colour, xs, ys in _by_vendor(
+            base, [(c.vendor, c.tpp, c.performance_density) for c in chips]):
+        ax.scatter(xs, ys, s=22, color=colour, label=label, zorder=3)
     points: dict[tuple[float, float], list[str]] = {}
-    for chip in base.chips.values():
-        if chip.tpp is None or chip.performance_density is None:
-            continue
-        label = base.organizations[chip.vendor].name if chip.vendor not in seen else None
-        seen.add(chip.vendor)
-        ax.scatter(chip.tpp, chip.performance_density, s=22, color=colors[chip.vendor],
-                   label=label, zorder=3)
+    for chip in chips:
         points.setdefault((chip.tpp, chip.performance_density), []).append(chip.id)
-    for (x, y), ids in sorted(points.items()):
-        # Chips that share both figures (same die, same throughput) share one label.
-        ax.annotate(" / ".join(sorted(ids)), (x, y), fontsize=6, xytext=(3, 2),
-                    textcoords="offset points")
+    if len(points) <= MAX_LABELS:
+        for (x, y), ids in sorted(points.items()):
+            # Chips that share both figures (same die, same throughput) share one label.
+            ax.annotate(" / ".join(sorted(ids)), (x, y), fontsize=6, xytext=(3, 2),
+                        textcoords="offset points")
     _log_axes(ax, (1000, 80000), (1, 40), [1600, 2400, 4800, 10000, 20000, 40000],
               [1, 1.6, 3.2, 5.92, 10, 20, 40])
     ax.set_xlabel("TPP (dense TOPS × bit length)")
@@ -105,15 +128,11 @@ def tpp_density(base: KnowledgeBase, path: Path) -> None:
 def tpp_release(base: KnowledgeBase, path: Path) -> None:
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
-    colors = _vendor_colors(base)
-    seen: set[str] = set()
-    for chip in sorted(base.chips.values(), key=lambda c: c.id):
-        if chip.tpp is None or chip.released_on is None:
-            continue
-        label = base.organizations[chip.vendor].name if chip.vendor not in seen else None
-        seen.add(chip.vendor)
-        ax.scatter(chip.released_on, chip.tpp, s=22, color=colors[chip.vendor], label=label,
-                   zorder=3)
+    chips = [c for c in sorted(base.chips.values(), key=lambda c: c.id)
+             if c.tpp is not None and c.released_on is not None]
+    for label, colour, xs, ys in _by_vendor(
+            base, [(c.vendor, c.released_on, c.tpp) for c in chips]):
+        ax.scatter(xs, ys, s=22, color=colour, label=label, zorder=3)
     for value, text in ((4800, "TPP 4,800"), (1600, "TPP 1,600")):
         ax.axhline(value, color=INK, ls="--", lw=0.8)
         ax.annotate(text, (dt.date(2017, 1, 1), value), fontsize=7, xytext=(0, 3),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -340,16 +340,20 @@ def environment(cache: Path | None = None) -> jinja2.Environment:
     return env
 
 
-def render_site(base: KnowledgeBase, docs_src: Path, out: Path,
-                today: dt.date | None = None, charts: bool = True,
-                cache: Path | None = None) -> list[Path]:
-    """Write every page into ``out`` (emptied first): hand-written docs, then generated pages."""
-    if out.exists():
-        shutil.rmtree(out)
-    shutil.copytree(docs_src, out, ignore=shutil.ignore_patterns("generated", ".*"))
+def render_pages(base: KnowledgeBase, docs_src: Path, today: dt.date | None = None,
+                 cache: Path | None = None) -> dict[str, bytes]:
+    """Every file of the site's pages, by relative path: the hand-written docs, then the
+    generated pages (charts and downloads are made apart, see :mod:`kb.site.build`)."""
+    files: dict[str, bytes] = {}
+    for folder, dirs, names in os.walk(docs_src):
+        dirs[:] = sorted(d for d in dirs if d != "generated" and not d.startswith("."))
+        rel_folder = Path(folder).relative_to(docs_src)
+        for name in names:
+            if not name.startswith("."):
+                files[(rel_folder / name).as_posix()] = Path(folder, name).read_bytes()
     contributing = docs_src.parent / "CONTRIBUTING.md"
     if contributing.is_file():  # one text for the repository and the site
-        shutil.copyfile(contributing, out / "contributing.md")
+        files["contributing.md"] = contributing.read_bytes()
     env = environment(cache)
     day = as_of(base, today)
     pages: dict[str, str] = {}
@@ -443,14 +447,5 @@ def render_site(base: KnowledgeBase, docs_src: Path, out: Path,
     pages["assets/records.js"] = (
         "window.KB_RECORDS = " + json.dumps(records_index, ensure_ascii=True, sort_keys=True,
                                             separators=(",", ":")) + ";\n")
-    written = []
-    for rel, text in sorted(pages.items()):
-        path = out / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
-    if charts:
-        from kb.site import charts as chart_module
-
-        chart_module.write_all(base, out / "assets" / "charts")
-    return written
+    files.update((rel, text.encode("utf-8")) for rel, text in pages.items())
+    return files
