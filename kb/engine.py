@@ -332,6 +332,8 @@ class Engine:
         # own chips are kept; hypothetical chips are evaluated afresh every time.
         self._known = chips or {}
         self._outcomes: dict[tuple[str, str, str], Outcome] = {}
+        self._extra_outcomes: dict[tuple[str, str], Outcome] = {}
+        self._change_dates: list[dt.date] | None = None
         self._compiled: dict[tuple[str, str], Any] = {}
         self.spans: dict[tuple[str, str], tuple[dt.date | None, dt.date | None]] = {}
         successors = self._successors()
@@ -351,6 +353,7 @@ class Engine:
                     self.policy_controls.append((rule, control))
                 else:
                     self.chip_controls.append((rule, control))
+        self._controls_by_key = {(r.id, c.id): (r, c) for r, c in self.chip_controls}
 
     def _successors(self) -> dict[tuple[str, str], dt.date]:
         """First day of the control that supersedes each superseded control (derived end dates)."""
@@ -371,14 +374,26 @@ class Engine:
 
     def change_dates(self) -> list[dt.date]:
         """Every day on which some chip control starts or stops applying."""
-        days: set[dt.date] = set()
-        for rule, control in self.chip_controls:
-            start, end = self.spans[(rule.id, control.id)]
-            if start:
-                days.add(start)
-            if end:
-                days.add(end + dt.timedelta(days=1))
-        return sorted(days)
+        if self._change_dates is None:
+            days: set[dt.date] = set()
+            for rule, control in self.chip_controls:
+                start, end = self.spans[(rule.id, control.id)]
+                if start:
+                    days.add(start)
+                if end:
+                    days.add(end + dt.timedelta(days=1))
+            self._change_dates = sorted(days)
+        return list(self._change_dates)
+
+    def _evaluate_once(self, key: str, criterion: Any, chip: Chip) -> Outcome:
+        """A policy or exception criterion on a chip, answered once per knowledge-base chip
+        (``key`` names where the criterion sits: rule, control and what in it)."""
+        if self._known.get(chip.id) is not chip:
+            return evaluate(criterion, chip)
+        found = self._extra_outcomes.get((key, chip.id))
+        if found is None:
+            found = self._extra_outcomes[(key, chip.id)] = evaluate(criterion, chip)
+        return found
 
     def answer(self, rule: Rule, control: Control, chip: Chip) -> Answer:
         """A control's criterion on a chip, value and missing inputs only (no reasons)."""
@@ -492,7 +507,7 @@ class Engine:
                 continue
             if pcontrol.destinations and not self.reaches(pcontrol.destinations, destination, on):
                 continue
-            res = evaluate(pcontrol.criterion, chip)
+            res = self._evaluate_once(f"{prule.id} {pcontrol.id}", pcontrol.criterion, chip)
             if res.value is False:
                 continue
             prefix = "" if res.value else "possibly, if its conditions hold: "
@@ -508,7 +523,7 @@ class Engine:
 
     def license_required(self, chip: Chip, destination: str, on: dt.date,
                          headquartered_in: str | None = None) -> list[Requirement]:
-        controls = {(r.id, c.id): (r, c) for r, c in self.chip_controls}
+        controls = self._controls_by_key
         out = []
         for det in self.classify(chip, on):
             if det.controlled is False:
@@ -529,7 +544,8 @@ class Engine:
                 if e.destinations is not None and not self.reaches(e.destinations, destination,
                                                                    on):
                     continue
-                fits = evaluate(e.criterion, chip).value if e.criterion is not None else True
+                fits = (self._evaluate_once(f"{rule.id} {control.id} {e.id}", e.criterion,
+                                            chip).value if e.criterion is not None else True)
                 if fits is not False:
                     exceptions.append(e.id if fits else f"{e.id} (undetermined)")
             policy, note = self.policy(rule, control, chip, destination, on)

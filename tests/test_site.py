@@ -303,3 +303,28 @@ def test_serve_rerenders_when_a_record_changes(tmp_path):
         out, _ = proc.communicate(timeout=20)
     assert "records invalid; keeping the last good pages" in out
     assert "Traceback" not in out
+
+
+def test_chip_pages_rendered_by_a_forked_helper_are_the_same(monkeypatch, base):
+    from kb.site import render
+
+    alone = render.render_pages(base, ROOT / "docs")
+    monkeypatch.setattr(render, "MIN_CHIPS_TO_SHARE", 1)
+    shared = render.render_pages(base, ROOT / "docs", helpers=2)
+    assert shared == alone
+    assert sum(p.startswith("chips/") for p in shared) == len(base.chips) + 1
+
+
+def test_sync_files_writes_only_changes_and_keeps_kept_folders(tmp_path):
+    dst = tmp_path / "staging"
+    first = build.sync_files({"a.md": b"one", "x/b.md": b"two", "x/y/c.md": b"three"}, dst)
+    assert sorted(p.relative_to(dst).as_posix() for p in first) == ["a.md", "x/b.md", "x/y/c.md"]
+    (dst / "downloads").mkdir()
+    (dst / "downloads" / "kb.sqlite").write_bytes(b"db")
+    (dst / "stale").mkdir()
+    (dst / "stale" / "old.md").write_text("gone")
+    again = build.sync_files({"a.md": b"one", "x/b.md": b"TWO"}, dst, keep=(Path("downloads"),))
+    assert [p.relative_to(dst).as_posix() for p in again] == ["x/b.md"]
+    assert (dst / "x" / "b.md").read_bytes() == b"TWO"
+    assert not (dst / "x" / "y").exists() and not (dst / "stale").exists()
+    assert (dst / "downloads" / "kb.sqlite").read_bytes() == b"db"

@@ -35,12 +35,14 @@ def project_root(records: Path) -> Path:
     return root
 
 
-def stage(base: KnowledgeBase, root: Path, staging: Path) -> list[Path]:
+def stage(base: KnowledgeBase, root: Path, staging: Path, helpers: int = 0) -> list[Path]:
     """Render every page into ``staging``, writing only the files that change; charts and
-    downloads, made apart, are left as they are until their new versions arrive."""
+    downloads, made apart, are left as they are until their new versions arrive. ``helpers``
+    forked processes render shares of the chip pages (only where no other thread runs)."""
     from kb.site import render
 
-    files = render.render_pages(base, root / "docs", cache=root / "build" / "cache" / "jinja")
+    files = render.render_pages(base, root / "docs", cache=root / "build" / "cache" / "jinja",
+                                helpers=helpers)
     return sync_files(files, staging, keep=(CHARTS, DOWNLOADS))
 
 
@@ -164,13 +166,15 @@ def build_site(base: KnowledgeBase, out: Path | None = None) -> Path:
     root = project_root(base.root)
     out = out or root / "site"
     staging = root / "build" / "docs"
-    # Charts (matplotlib) and downloads take about as long as mkdocs and mkdocs reads neither:
-    # make them in a second process meanwhile and copy them in when both are done.
+    with _source_date(base):
+        # One helper renders half the chip pages (forked before any thread starts here).
+        stage(base, root, staging, helpers=1)
+    # Charts (matplotlib) and downloads take a fraction of mkdocs' time and mkdocs reads
+    # neither: make them in a second process meanwhile and bring them in when both are done.
     with tempfile.TemporaryDirectory(prefix="kb-assets-") as tmp, \
             ProcessPoolExecutor(max_workers=1, mp_context=_mp_context()) as pool:
-        assets = pool.submit(_make_assets, str(base.root), tmp)
+        assets = _submit_assets(pool, base, tmp)
         with _source_date(base):
-            stage(base, root, staging)
             logging.getLogger("mkdocs").setLevel(logging.WARNING)
             mkdocs_build(root, staging, out)
         assets.result()
@@ -191,11 +195,27 @@ def _mp_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
-def _make_assets(records: str, folder: str) -> None:
+_INHERITED: KnowledgeBase | None = None
+
+
+def _submit_assets(pool: ProcessPoolExecutor, base: KnowledgeBase, folder: str) -> Any:
+    """Start making charts and downloads in the pool's process. A fresh pool forks it on this
+    submit, so it inherits the records already loaded instead of loading them again; a spawned
+    process loads them."""
+    global _INHERITED
+    _INHERITED = base
+    try:
+        return pool.submit(_make_assets, str(base.root), folder, True)
+    finally:
+        _INHERITED = None
+
+
+def _make_assets(records: str, folder: str, inherit: bool = False) -> None:
     from kb import loader
     from kb.site import charts
 
-    base = loader.load(records)
+    inherited = _INHERITED if inherit else None
+    base = inherited if inherited is not None else loader.load(records)
     charts.write_all(base, Path(folder) / CHARTS)
     write_downloads(base, Path(folder) / DOWNLOADS)
 

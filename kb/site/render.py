@@ -269,13 +269,17 @@ def rule_impact(base: KnowledgeBase, rule: Rule) -> dict[str, Any]:
                                         "margin": (bound - value) / bound,
                                         "control": control.id})
     out["near"].sort(key=lambda n: (n["margin"], n["chip"].id))
-    vendors = sorted({base.chips[c].vendor for c in caught_all})
-    for vid in vendors:
-        shares = sorted((m for m in base.market_shares.values() if m.subject == vid),
-                        key=lambda m: (m.period_start, m.id))
+    caught_by_vendor: dict[str, list[str]] = {}
+    for cid in caught_all:
+        caught_by_vendor.setdefault(base.chips[cid].vendor, []).append(cid)
+    shares_by_subject: dict[str, list[Any]] = {}
+    for m in base.market_shares.values():
+        if m.subject in caught_by_vendor:
+            shares_by_subject.setdefault(m.subject, []).append(m)
+    for vid in sorted(caught_by_vendor):
+        shares = sorted(shares_by_subject.get(vid, []), key=lambda m: (m.period_start, m.id))
         out["vendors"].append({"org": base.organizations[vid], "shares": shares,
-                               "chips": sorted(c for c in caught_all
-                                               if base.chips[c].vendor == vid)})
+                               "chips": sorted(caught_by_vendor[vid])})
     return out
 
 
@@ -341,9 +345,12 @@ def environment(cache: Path | None = None) -> jinja2.Environment:
 
 
 def render_pages(base: KnowledgeBase, docs_src: Path, today: dt.date | None = None,
-                 cache: Path | None = None) -> dict[str, bytes]:
+                 cache: Path | None = None, helpers: int = 0) -> dict[str, bytes]:
     """Every file of the site's pages, by relative path: the hand-written docs, then the
-    generated pages (charts and downloads are made apart, see :mod:`kb.site.build`)."""
+    generated pages (charts and downloads are made apart, see :mod:`kb.site.build`).
+
+    With ``helpers``, that many forked processes render shares of the chip pages meanwhile
+    (where the platform forks); the pages are the same either way."""
     files: dict[str, bytes] = {}
     for folder, dirs, names in os.walk(docs_src):
         dirs[:] = sorted(d for d in dirs if d != "generated" and not d.startswith("."))
@@ -354,53 +361,21 @@ def render_pages(base: KnowledgeBase, docs_src: Path, today: dt.date | None = No
     contributing = docs_src.parent / "CONTRIBUTING.md"
     if contributing.is_file():  # one text for the repository and the site
         files["contributing.md"] = contributing.read_bytes()
-    env = environment(cache)
-    day = as_of(base, today)
-    pages: dict[str, str] = {}
-
-    def page(path: str, template: str, title: str | None = None, **ctx: Any) -> None:
-        text = env.get_template(template).render(page=path, base=base, as_of=day, **ctx)
-        if title is not None:
-            # Record names become the HTML <title> too; give mkdocs an escaped one.
-            text = f"---\ntitle: {json.dumps(str(markup.html_text(title)))}\n---\n\n{text}"
-        pages[path] = text
-
-    chip_status = base.statuses(on=day)
-    # Look-ups built once, so pages do not rescan every record (quadratic at thousands of chips).
-    variants_of: dict[str, list[str]] = {}
-    shares_of: dict[str, list[Any]] = {}
-    claims_on: dict[str, list[str]] = {}
-    chips_by_vendor: dict[str, int] = {}
-    for c in base.chips.values():
-        chips_by_vendor[c.vendor] = chips_by_vendor.get(c.vendor, 0) + 1
-        if c.variant_of:
-            variants_of.setdefault(c.variant_of, []).append(c.id)
-    for m in sorted(base.market_shares.values(), key=lambda m: (m.period_start, m.id)):
-        shares_of.setdefault(m.subject, []).append(m)
-    for claim in base.claims.values():
-        for cid in claim.related.chips:
-            claims_on.setdefault(cid, []).append(claim.id)
-    cn_status = {cid: china_status(base, c, day) for cid, c in base.chips.items()}
+    state = _State(base, environment(cache), as_of(base, today))
+    pages = state.pages
+    page = state.page
+    chip_status = state.chip_status
+    shares_of = state.shares_of
+    chips_by_vendor = state.chips_by_vendor
+    cn_status = state.cn_status
+    chips = list(base.chips.values())
+    pool, shared = _share_out(state, chips, helpers)
     latest = sorted(base.rules.values(), key=lambda r: (r.start or dt.date.min, r.id),
                     reverse=True)
     page("index.md", "home.md.j2", latest=latest[:8], chip_status=chip_status,
          cn_status=cn_status)
     page("chips/index.md", "chips_index.md.j2", cn_status=cn_status)
-    for chip in base.chips.values():
-        cites = cited(base, chip.citations)
-        timeline = []
-        for entry in base.timeline(chip):
-            dets = [d for d in base.classify(chip, on=entry.date) if d.controlled is not False]
-            timeline.append({"entry": entry, "dets": dets})
-        page(f"chips/{chip.id}.md", "chip.md.j2", title=chip.name, chip=chip, cites=cites,
-             claims=sorted(claims_on.get(chip.id, [])),
-             rows=chip_rows(base, chip, cites), timeline=timeline,
-             terms=metrics.tpp_terms(chip.dense_tops),
-             operand=metrics.tpp_operand(chip.dense_tops),
-             bits=metrics.BIT_LENGTH,
-             variants=sorted(variants_of.get(chip.id, [])),
-             shares=shares_of.get(chip.vendor, []),
-             today=base.classify(chip, on=day), cn=cn_status[chip.id])
+    state.chip_pages(chips[:len(chips) - sum(len(part) for part, _f in shared)])
     page("rules/index.md", "rules_index.md.j2",
          rules=sorted(base.rules.values(), key=lambda r: (r.start or dt.date.min, r.id)))
     for rule in base.rules.values():
@@ -414,11 +389,13 @@ def render_pages(base: KnowledgeBase, docs_src: Path, today: dt.date | None = No
                      | {m.subject for m in base.market_shares.values()})
     page("vendors/index.md", "vendors_index.md.j2", vendors=vendors,
          chip_count=chips_by_vendor, share_count={v: len(shares_of.get(v, [])) for v in vendors})
+    chips_of: dict[str, list[Chip]] = {}
+    for c in base.chips.values():
+        chips_of.setdefault(c.vendor, []).append(c)
     for vid in vendors:
         page(f"vendors/{vid}.md", "vendor.md.j2", title=base.organizations[vid].name,
              org=base.organizations[vid],
-             chips=sorted((c for c in base.chips.values() if c.vendor == vid),
-                          key=lambda c: (c.released or "", c.id)),
+             chips=sorted(chips_of.get(vid, []), key=lambda c: (c.released or "", c.id)),
              shares=shares_of.get(vid, []),
              chip_status=chip_status)
     page("market.md", "market.md.j2",
@@ -447,5 +424,96 @@ def render_pages(base: KnowledgeBase, docs_src: Path, today: dt.date | None = No
     pages["assets/records.js"] = (
         "window.KB_RECORDS = " + json.dumps(records_index, ensure_ascii=True, sort_keys=True,
                                             separators=(",", ":")) + ";\n")
-    files.update((rel, text.encode("utf-8")) for rel, text in pages.items())
+    if pool is not None:
+        for _part, future in shared:
+            pages.update(future.result())
+        pool.shutdown()
+    files.update((rel, text.encode("utf-8")) for rel, text in sorted(pages.items()))
     return files
+
+
+class _State:
+    """What every page may need, worked out once (quadratic at thousands of chips if each page
+    rescanned the records), and the pages rendered so far."""
+
+    def __init__(self, base: KnowledgeBase, env: jinja2.Environment, day: dt.date) -> None:
+        self.base, self.env, self.day = base, env, day
+        self.pages: dict[str, str] = {}
+        self.chip_status = base.statuses(on=day)
+        self.variants_of: dict[str, list[str]] = {}
+        self.shares_of: dict[str, list[Any]] = {}
+        self.claims_on: dict[str, list[str]] = {}
+        self.chips_by_vendor: dict[str, int] = {}
+        for c in base.chips.values():
+            self.chips_by_vendor[c.vendor] = self.chips_by_vendor.get(c.vendor, 0) + 1
+            if c.variant_of:
+                self.variants_of.setdefault(c.variant_of, []).append(c.id)
+        for m in sorted(base.market_shares.values(), key=lambda m: (m.period_start, m.id)):
+            self.shares_of.setdefault(m.subject, []).append(m)
+        for claim in base.claims.values():
+            for cid in claim.related.chips:
+                self.claims_on.setdefault(cid, []).append(claim.id)
+        self.cn_status = {cid: china_status(base, c, day) for cid, c in base.chips.items()}
+
+    def page(self, path: str, template: str, title: str | None = None, **ctx: Any) -> None:
+        text = self.env.get_template(template).render(page=path, base=self.base,
+                                                      as_of=self.day, **ctx)
+        if title is not None:
+            # Record names become the HTML <title> too; give mkdocs an escaped one.
+            text = f"---\ntitle: {json.dumps(str(markup.html_text(title)))}\n---\n\n{text}"
+        self.pages[path] = text
+
+    def chip_pages(self, chips: list[Chip]) -> dict[str, str]:
+        base = self.base
+        for chip in chips:
+            cites = cited(base, chip.citations)
+            timeline = []
+            for entry in base.timeline(chip):
+                dets = [d for d in base.classify(chip, on=entry.date)
+                        if d.controlled is not False]
+                timeline.append({"entry": entry, "dets": dets})
+            self.page(f"chips/{chip.id}.md", "chip.md.j2", title=chip.name, chip=chip,
+                      cites=cites, claims=sorted(self.claims_on.get(chip.id, [])),
+                      rows=chip_rows(base, chip, cites), timeline=timeline,
+                      terms=metrics.tpp_terms(chip.dense_tops),
+                      operand=metrics.tpp_operand(chip.dense_tops),
+                      bits=metrics.BIT_LENGTH,
+                      variants=sorted(self.variants_of.get(chip.id, [])),
+                      shares=self.shares_of.get(chip.vendor, []),
+                      today=base.classify(chip, on=self.day), cn=self.cn_status[chip.id])
+        return self.pages
+
+
+# Forked helpers inherit this instead of receiving it pickled (it holds the whole base).
+_SHARED_STATE: _State | None = None
+# Below this many chips a helper costs more (fork, pickled pages) than it saves.
+MIN_CHIPS_TO_SHARE = 400
+
+
+def _share_out(state: _State, chips: list[Chip], helpers: int
+               ) -> tuple[Any, list[tuple[list[Chip], Any]]]:
+    """Start ``helpers`` forked processes on the last shares of ``chips``; returns their pool
+    and each share with its future (no pool where forking is unavailable or not worth it)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if (helpers < 1 or len(chips) < MIN_CHIPS_TO_SHARE
+            or "fork" not in multiprocessing.get_all_start_methods()):
+        return None, []
+    global _SHARED_STATE
+    size = len(chips) // (helpers + 1)
+    shares = [chips[len(chips) - size * (i + 1):len(chips) - size * i] for i in range(helpers)]
+    pool = ProcessPoolExecutor(max_workers=helpers, mp_context=multiprocessing.get_context("fork"))
+    _SHARED_STATE = state
+    try:
+        futures = [pool.submit(_render_share, [c.id for c in share]) for share in shares]
+    finally:
+        _SHARED_STATE = None
+    return pool, list(zip(shares, futures, strict=True))
+
+
+def _render_share(chip_ids: list[str]) -> dict[str, str]:
+    state = _SHARED_STATE
+    assert state is not None, "chip pages are shared out to forked processes only"
+    state.pages = {}
+    return state.chip_pages([state.base.chips[cid] for cid in chip_ids])
