@@ -328,3 +328,14 @@ def test_sync_files_writes_only_changes_and_keeps_kept_folders(tmp_path):
     assert (dst / "x" / "b.md").read_bytes() == b"TWO"
     assert not (dst / "x" / "y").exists() and not (dst / "stale").exists()
     assert (dst / "downloads" / "kb.sqlite").read_bytes() == b"db"
+
+
+def test_asset_diff_names_changes_and_removals_and_applies_them(tmp_path):
+    new, old = tmp_path / "new", tmp_path / "old"
+    build.sync_files({"api/a.json": b"1", "api/b.json": b"2", "kb.sqlite": b"db"}, new)
+    build.sync_files({"api/a.json": b"1", "api/b.json": b"old", "api/gone/c.json": b"3"}, old)
+    changed, removed = build.diff_tree(new, old)
+    assert (changed, removed) == (["api/b.json", "kb.sqlite"], ["api/gone/c.json"])
+    build.apply_diff(new, old, changed, removed)
+    assert build.diff_tree(new, old) == ([], [])
+    assert not (old / "api" / "gone").exists()

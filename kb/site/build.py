@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import filecmp
+import gc
 import logging
 import multiprocessing
 import multiprocessing.context
@@ -77,6 +78,43 @@ def sync_files(files: dict[str, bytes], dst: Path, keep: tuple[Path, ...] = ()) 
         changed.append(target)
     _remove_others(dst, set(files), keep)
     return changed
+
+
+def diff_tree(src: Path, dst: Path) -> tuple[list[str], list[str]]:
+    """What ``dst`` lacks of ``src``: the files (POSIX paths relative to both) that are new or
+    differ, and the files ``dst`` holds that ``src`` does not. Reads only."""
+    changed: list[str] = []
+    wanted: set[str] = set()
+    for folder, _dirs, names in os.walk(src):
+        rel_folder = os.path.relpath(folder, src)
+        for name in names:
+            rel = Path(rel_folder, name).as_posix()
+            wanted.add(rel)
+            target = dst / rel
+            if not target.is_file() or not filecmp.cmp(Path(folder, name), target,
+                                                        shallow=False):
+                changed.append(rel)
+    removed = []
+    for folder, _dirs, names in os.walk(dst):
+        rel_folder = os.path.relpath(folder, dst)
+        removed.extend(rel for name in names
+                       if (rel := Path(rel_folder, name).as_posix()) not in wanted)
+    return sorted(changed), sorted(removed)
+
+
+def apply_diff(src: Path, dst: Path, changed: list[str], removed: list[str]) -> None:
+    """Bring ``dst`` to ``src`` given their :func:`diff_tree`."""
+    for rel in changed:
+        target = dst / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src / rel, target)
+    for rel in removed:
+        target = dst / rel
+        target.unlink(missing_ok=True)
+        for parent in target.parents:  # folders left empty go too
+            if parent == dst or not parent.is_dir() or any(parent.iterdir()):
+                break
+            parent.rmdir()
 
 
 def sync_tree(src: Path, dst: Path, keep: tuple[Path, ...] = ()) -> list[Path]:
@@ -173,16 +211,20 @@ def build_site(base: KnowledgeBase, out: Path | None = None) -> Path:
     # neither: make them in a second process meanwhile and bring them in when both are done.
     with tempfile.TemporaryDirectory(prefix="kb-assets-") as tmp, \
             ProcessPoolExecutor(max_workers=1, mp_context=_mp_context()) as pool:
-        assets = _submit_assets(pool, base, tmp)
-        with _source_date(base):
-            logging.getLogger("mkdocs").setLevel(logging.WARNING)
-            mkdocs_build(root, staging, out)
-        assets.result()
-        for folder in (CHARTS, DOWNLOADS):
-            # mkdocs copied the last ones from the staging folder: write only what changed,
-            # there (for `kb serve` and the Zensical check) and in the site.
-            sync_tree(Path(tmp) / folder, staging / folder)
-            sync_tree(Path(tmp) / folder, out / folder)
+        assets = _submit_assets(pool, base, tmp, staging)
+        # Nothing here needs the collector to rescan the records and pages made so far.
+        gc.freeze()
+        try:
+            with _source_date(base):
+                logging.getLogger("mkdocs").setLevel(logging.WARNING)
+                mkdocs_build(root, staging, out)
+        finally:
+            gc.unfreeze()
+        for folder, (changed, removed) in assets.result().items():
+            # mkdocs copied the last ones from the staging folder into the site: write only
+            # what changed, there (for `kb serve` and the Zensical check) and in the site.
+            for dst in (staging / folder, out / folder):
+                apply_diff(Path(tmp) / folder, dst, changed, removed)
     return out
 
 
@@ -198,19 +240,23 @@ def _mp_context() -> multiprocessing.context.BaseContext:
 _INHERITED: KnowledgeBase | None = None
 
 
-def _submit_assets(pool: ProcessPoolExecutor, base: KnowledgeBase, folder: str) -> Any:
+def _submit_assets(pool: ProcessPoolExecutor, base: KnowledgeBase, folder: str,
+                   staging: Path) -> Any:
     """Start making charts and downloads in the pool's process. A fresh pool forks it on this
     submit, so it inherits the records already loaded instead of loading them again; a spawned
     process loads them."""
     global _INHERITED
     _INHERITED = base
     try:
-        return pool.submit(_make_assets, str(base.root), folder, True)
+        return pool.submit(_make_assets, str(base.root), folder, True, str(staging))
     finally:
         _INHERITED = None
 
 
-def _make_assets(records: str, folder: str, inherit: bool = False) -> None:
+def _make_assets(records: str, folder: str, inherit: bool = False,
+                 staging: str | None = None) -> dict[Path, tuple[list[str], list[str]]]:
+    """Charts and downloads into ``folder``; with ``staging``, also how each differs from the
+    copy there (worked out here, meanwhile, so that afterwards only changes are written)."""
     from kb import loader
     from kb.site import charts
 
@@ -218,6 +264,9 @@ def _make_assets(records: str, folder: str, inherit: bool = False) -> None:
     base = inherited if inherited is not None else loader.load(records)
     charts.write_all(base, Path(folder) / CHARTS)
     write_downloads(base, Path(folder) / DOWNLOADS)
+    if staging is None:
+        return {}
+    return {sub: diff_tree(Path(folder) / sub, Path(staging) / sub) for sub in (CHARTS, DOWNLOADS)}
 
 
 def serve(records: Path, host: str = "127.0.0.1", port: int = 8000) -> None:

@@ -501,7 +501,8 @@ def _share_out(state: _State, chips: list[Chip], helpers: int
             or "fork" not in multiprocessing.get_all_start_methods()):
         return None, []
     global _SHARED_STATE
-    size = len(chips) // (helpers + 1)
+    # This process also renders every other page: it takes a smaller share of the chips.
+    size = int(len(chips) / (helpers + 2 / 3))
     shares = [chips[len(chips) - size * (i + 1):len(chips) - size * i] for i in range(helpers)]
     pool = ProcessPoolExecutor(max_workers=helpers, mp_context=multiprocessing.get_context("fork"))
     _SHARED_STATE = state
