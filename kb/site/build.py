@@ -117,26 +117,6 @@ def apply_diff(src: Path, dst: Path, changed: list[str], removed: list[str]) -> 
             parent.rmdir()
 
 
-def sync_tree(src: Path, dst: Path, keep: tuple[Path, ...] = ()) -> list[Path]:
-    """Make ``dst`` equal ``src``, writing only changed files; folders in ``keep`` (relative
-    to ``dst``) are left alone. Returns the files written."""
-    changed: list[Path] = []
-    wanted: set[str] = set()
-    for folder, _dirs, names in os.walk(src):
-        rel_folder = os.path.relpath(folder, src)
-        target_folder = dst / rel_folder
-        target_folder.mkdir(parents=True, exist_ok=True)
-        for name in names:
-            rel = os.path.normpath(os.path.join(rel_folder, name))
-            wanted.add(Path(rel).as_posix())
-            source, target = os.path.join(folder, name), target_folder / name
-            if not target.exists() or not filecmp.cmp(source, target, shallow=False):
-                shutil.copyfile(source, target)
-                changed.append(target)
-    _remove_others(dst, wanted, keep)
-    return changed
-
-
 def _remove_others(dst: Path, wanted: set[str], keep: tuple[Path, ...]) -> None:
     """Delete what ``dst`` holds beyond the ``wanted`` files (POSIX relative paths), except
     inside ``keep``."""
@@ -306,8 +286,8 @@ def serve(records: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
             except Exception:  # the next good save makes them again
                 return
             for folder in (CHARTS, DOWNLOADS):
-                sync_tree(Path(tmp) / folder, staging / folder)
-                sync_tree(Path(tmp) / folder, site_dir / folder)
+                for dst in (staging / folder, site_dir / folder):
+                    apply_diff(Path(tmp) / folder, dst, *diff_tree(Path(tmp) / folder, dst))
 
     first = [True]
     latest: list[KnowledgeBase] = []
