@@ -17,6 +17,8 @@ from kb.knowledge import KnowledgeBase
 
 JSON_SCHEMA_VERSION = "1"
 
+Rows = dict[str, list[dict[str, Any]]]
+
 DESCRIPTIONS = {
     "chip": {
         "tpp": "Total processing performance: max over operand types of dense TOPS x bit length "
@@ -59,14 +61,16 @@ def _write_atomic(out: Path, write: Any) -> None:
             tmp.unlink()
 
 
-def export_sqlite(base: KnowledgeBase, out: Path) -> list[Path]:
-    """A SQLite file with foreign keys, indexes and views, plus Datasette metadata beside it."""
+def export_sqlite(base: KnowledgeBase, out: Path, table_rows: Rows | None = None) -> list[Path]:
+    """A SQLite file with foreign keys, indexes and views, plus Datasette metadata beside it
+    (``table_rows``: the rows of :func:`kb.rows.rows`, if already made)."""
     from kb import db
+    from kb.rows import rows
 
     def write(tmp: Path) -> None:
         engine = db.make_engine(f"sqlite:///{tmp}")
         try:
-            db.populate(engine, base)
+            db.populate_rows(engine, table_rows if table_rows is not None else rows(base))
         finally:
             engine.dispose()
 
@@ -95,7 +99,12 @@ def _value(v: Any) -> Any:
     return v
 
 
-def _dumps(data: Any) -> str:
+def _dumps(data: Any, compact: bool = False) -> str:
+    # The API's files are compact: browsers and tools indent JSON themselves, and without
+    # `indent` the json module encodes in C (a third of the export's time at 10,000 chips).
+    if compact:
+        return json.dumps(data, separators=(",", ":"), sort_keys=True, ensure_ascii=False,
+                          default=_value) + "\n"
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=_value) + "\n"
 
 
@@ -131,16 +140,20 @@ def json_records(base: KnowledgeBase) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def json_determinations(base: KnowledgeBase) -> list[dict[str, Any]]:
-    """Every chip under every chip control, with the days it holds for."""
+def json_determinations(base: KnowledgeBase,
+                        determinations: list[dict[str, Any]] | None = None
+                        ) -> list[dict[str, Any]]:
+    """Every chip under every chip control, with the days it holds for (``determinations``:
+    the engine's determination rows, if already made)."""
     # No union types in the API: true/false/null becomes a status and two flags.
     return [{**{k: _value(v) for k, v in row.items() if k != "controlled"},
              "is_controlled": row["controlled"] is True,
              "is_undetermined": row["controlled"] is None}
-            for row in base.engine.determination_rows(base.chips.values())]
+            for row in (determinations if determinations is not None
+                        else base.engine.determination_rows(base.chips.values()))]
 
 
-def export_json(base: KnowledgeBase, out: Path) -> list[Path]:
+def export_json(base: KnowledgeBase, out: Path, table_rows: Rows | None = None) -> list[Path]:
     """A static API: index.json, one file per kind, one per record, determinations.json."""
 
     def write(tmp: Path) -> None:
@@ -148,16 +161,18 @@ def export_json(base: KnowledgeBase, out: Path) -> list[Path]:
         records = json_records(base)
         index: dict[str, Any] = {"schema_version": JSON_SCHEMA_VERSION, "kinds": {}}
         for kind, items in records.items():
-            (tmp / f"{kind}.json").write_text(_dumps(items), encoding="utf-8")
+            (tmp / f"{kind}.json").write_text(_dumps(items, compact=True), encoding="utf-8")
             (tmp / kind).mkdir()
             for item in items:
-                (tmp / kind / f"{item['id']}.json").write_text(_dumps(item), encoding="utf-8")
+                (tmp / kind / f"{item['id']}.json").write_text(_dumps(item, compact=True),
+                                                                encoding="utf-8")
             index["kinds"][kind] = {"count": len(items), "all": f"{kind}.json",
                                     "one": f"{kind}/{{id}}.json"}
-        dets = json_determinations(base)
-        (tmp / "determinations.json").write_text(_dumps(dets), encoding="utf-8")
+        dets = json_determinations(
+            base, table_rows["determination"] if table_rows is not None else None)
+        (tmp / "determinations.json").write_text(_dumps(dets, compact=True), encoding="utf-8")
         index["determinations"] = {"count": len(dets), "all": "determinations.json"}
-        (tmp / "index.json").write_text(_dumps(index), encoding="utf-8")
+        (tmp / "index.json").write_text(_dumps(index, compact=True), encoding="utf-8")
 
     _write_atomic(out, write)
     return [out]
@@ -173,11 +188,11 @@ def _csv_cell(v: Any) -> str:
     return str(v)
 
 
-def export_csv(base: KnowledgeBase, out: Path) -> list[Path]:
+def export_csv(base: KnowledgeBase, out: Path, table_rows: Rows | None = None) -> list[Path]:
     """One CSV per table, with the tables' own columns, rows in a fixed order."""
     from kb.rows import rows
 
-    all_rows = rows(base)
+    all_rows = table_rows if table_rows is not None else rows(base)
 
     def write(tmp: Path) -> None:
         tmp.mkdir()

@@ -75,3 +75,23 @@ def test_export_usage_errors(tmp_path):
     assert cli.main(["export", "--format", "json", str(tmp_path / "file.txt")]) == 2
     assert cli.main(["export", "--format", "sqlite", str(tmp_path)]) == 2
     assert (tmp_path / "file.txt").read_text() == "x"
+
+
+def test_exports_from_shared_rows_are_the_same_bytes(tmp_path, base):
+    import filecmp
+
+    from kb import export
+    from kb.rows import rows
+
+    shared = rows(base)
+    for fmt, exporter in export.EXPORTERS.items():
+        alone, given = tmp_path / f"{fmt}-alone", tmp_path / f"{fmt}-given"
+        exporter(base, alone)
+        exporter(base, given, shared)
+        if alone.is_dir():
+            cmp = filecmp.dircmp(alone, given)
+            assert not (cmp.diff_files or cmp.left_only or cmp.right_only), fmt
+            for sub in cmp.subdirs.values():
+                assert not (sub.diff_files or sub.left_only or sub.right_only), fmt
+        else:
+            assert alone.read_bytes() == given.read_bytes(), fmt

@@ -49,10 +49,12 @@ def stage(base: KnowledgeBase, root: Path, staging: Path, helpers: int = 0) -> l
 
 def write_downloads(base: KnowledgeBase, folder: Path) -> None:
     from kb import export
+    from kb.rows import rows
 
-    export.export_sqlite(base, folder / "kb.sqlite")
-    export.export_json(base, folder / "api")
-    export.export_csv(base, folder / "csv")
+    table_rows = rows(base)  # once for all three
+    export.export_sqlite(base, folder / "kb.sqlite", table_rows)
+    export.export_json(base, folder / "api", table_rows)
+    export.export_csv(base, folder / "csv", table_rows)
 
 
 def sync_files(files: dict[str, bytes], dst: Path, keep: tuple[Path, ...] = ()) -> list[Path]:
