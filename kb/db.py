@@ -17,7 +17,7 @@ from sqlmodel import SQLModel, create_engine
 
 from kb import tables
 from kb.errors import KBError
-from kb.rows import rows
+from kb.rows import Rows, rows
 
 if TYPE_CHECKING:
     from kb.knowledge import KnowledgeBase
@@ -65,7 +65,7 @@ def populate(engine: Engine, base: KnowledgeBase) -> None:
     populate_rows(engine, rows(base))
 
 
-def populate_rows(engine: Engine, table_rows: dict[str, list[dict[str, Any]]]) -> None:
+def populate_rows(engine: Engine, table_rows: Rows) -> None:
     """Replace the knowledge base's tables and views in ``engine`` with ``table_rows`` (from
     :func:`kb.rows.rows`), atomically."""
     with engine.begin() as conn:

@@ -331,8 +331,7 @@ class Engine:
         # A criterion's answer does not depend on the date, so answers for the knowledge base's
         # own chips are kept; hypothetical chips are evaluated afresh every time.
         self._known = chips or {}
-        self._outcomes: dict[tuple[str, str, str], Outcome] = {}
-        self._extra_outcomes: dict[tuple[str, str], Outcome] = {}
+        self._outcomes: dict[tuple[str, str], Outcome] = {}
         self._change_dates: list[dt.date] | None = None
         self._compiled: dict[tuple[str, str], Any] = {}
         self.spans: dict[tuple[str, str], tuple[dt.date | None, dt.date | None]] = {}
@@ -386,13 +385,14 @@ class Engine:
         return list(self._change_dates)
 
     def _evaluate_once(self, key: str, criterion: Any, chip: Chip) -> Outcome:
-        """A policy or exception criterion on a chip, answered once per knowledge-base chip
-        (``key`` names where the criterion sits: rule, control and what in it)."""
+        """A criterion on a chip, answered once per knowledge-base chip (``key`` names where the
+        criterion sits: rule and control, and the exception for an exception's criterion);
+        hypothetical chips are answered afresh every time."""
         if self._known.get(chip.id) is not chip:
             return evaluate(criterion, chip)
-        found = self._extra_outcomes.get((key, chip.id))
+        found = self._outcomes.get((key, chip.id))
         if found is None:
-            found = self._extra_outcomes[(key, chip.id)] = evaluate(criterion, chip)
+            found = self._outcomes[(key, chip.id)] = evaluate(criterion, chip)
         return found
 
     def answer(self, rule: Rule, control: Control, chip: Chip) -> Answer:
@@ -413,7 +413,7 @@ class Engine:
         # rule): each distinct criterion is answered once, for all the controls that use it.
         masks: dict[str, tuple[Any, int]] = {}
         for bit, (rule, control) in enumerate(self.chip_controls):
-            same = control.criterion.model_dump_json() if control.criterion else ""
+            same = control.criterion.model_dump_json()  # type: ignore[union-attr]
             fn, mask = masks.get(same, (self._compiled_for(rule, control), 0))
             masks[same] = (fn, mask | 1 << bit)
         compiled = list(masks.values())
@@ -460,13 +460,7 @@ class Engine:
 
     def evaluate(self, rule: Rule, control: Control, chip: Chip) -> Outcome:
         """A control's criterion on a chip (dates aside)."""
-        if self._known.get(chip.id) is not chip:
-            return evaluate(control.criterion, chip)
-        key = (rule.id, control.id, chip.id)
-        found = self._outcomes.get(key)
-        if found is None:
-            found = self._outcomes[key] = evaluate(control.criterion, chip)
-        return found
+        return self._evaluate_once(f"{rule.id} {control.id}", control.criterion, chip)
 
     def classify(self, chip: Chip, on: dt.date) -> list[Determination]:
         out = []

@@ -14,10 +14,9 @@ from typing import Any
 
 from kb import metrics, tables
 from kb.knowledge import KnowledgeBase
+from kb.rows import Rows
 
 JSON_SCHEMA_VERSION = "1"
-
-Rows = dict[str, list[dict[str, Any]]]
 
 DESCRIPTIONS = {
     "chip": {

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
 SCHEMA_VERSION = "1"
 
+Rows = dict[str, list[dict[str, Any]]]
+"""Every table's rows by table name, as :func:`rows` makes them."""
+
 # The tables in dependency order (rows are inserted in this order); kb.tables defines the same
 # tables with their columns, and a test keeps the two lists equal.
 TABLE_NAMES = (
@@ -28,12 +31,12 @@ TABLE_NAMES = (
     "market_share", "claim", "claim_evidence", "claim_link", "determination",
 )
 
-def rows(base: KnowledgeBase) -> dict[str, list[dict[str, Any]]]:
+def rows(base: KnowledgeBase) -> Rows:
     """Every table's rows, in a fixed order (tables by dependency, rows by key)."""
     from kb.models import countries
     from kb.models.common import partial_start
 
-    out: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLE_NAMES}
+    out: Rows = {name: [] for name in TABLE_NAMES}
     out["kb_meta"] = [{"key": "schema_version", "value": SCHEMA_VERSION},
                       {"key": "title", "value": "AI chip export-controls knowledge base"},
                       {"key": "licence", "value": "Data: CC BY 4.0; code: MIT"}]
@@ -131,7 +134,7 @@ def rows(base: KnowledgeBase) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def _citations(out: dict[str, list[dict[str, Any]]], kind: str, rid: str,
+def _citations(out: Rows, kind: str, rid: str,
                cites: list[Any]) -> None:
     for c in cites:
         out["citation"].append({"record_kind": kind, "record_id": rid, "source_id": c.source,

@@ -4,9 +4,9 @@ A cold start has two long, independent parts: importing SQLAlchemy and sqlmodel 
 the larger share of the whole start) and loading the records into rows (pydantic, the records,
 the engine: about 0.25 s in a fresh interpreter). When the SQL stack is not imported yet and the
 records are to be loaded here, a worker process (``python -m kb.rows``) loads them while this
-process imports the SQL stack; the rows arrive pickled. Anything unusual (no interpreter to start,
-a worker that fails or runs another copy of the package) falls back to loading in this process,
-which also reports any error in the records the usual way.
+process imports the SQL stack; the rows arrive pickled, or the problems found in the records,
+raised here as ``RecordsInvalid``. Anything unusual (no interpreter to start, a worker that fails
+or runs another copy of the package) falls back to loading in this process.
 """
 
 from __future__ import annotations
@@ -18,14 +18,14 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from kb.rows import Rows
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
     from kb.knowledge import KnowledgeBase
-
-Rows = dict[str, list[dict[str, Any]]]
 
 
 @contextmanager

@@ -366,7 +366,7 @@ def render_pages(base: KnowledgeBase, docs_src: Path, today: dt.date | None = No
     page = state.page
     chip_status = state.chip_status
     shares_of = state.shares_of
-    chips_by_vendor = state.chips_by_vendor
+    chips_of = state.chips_of
     cn_status = state.cn_status
     chips = list(base.chips.values())
     pool, shared = _share_out(state, chips, helpers)
@@ -388,10 +388,8 @@ def render_pages(base: KnowledgeBase, docs_src: Path, today: dt.date | None = No
     vendors = sorted({c.vendor for c in base.chips.values()}
                      | {m.subject for m in base.market_shares.values()})
     page("vendors/index.md", "vendors_index.md.j2", vendors=vendors,
-         chip_count=chips_by_vendor, share_count={v: len(shares_of.get(v, [])) for v in vendors})
-    chips_of: dict[str, list[Chip]] = {}
-    for c in base.chips.values():
-        chips_of.setdefault(c.vendor, []).append(c)
+         chip_count={v: len(c) for v, c in chips_of.items()},
+         share_count={v: len(shares_of.get(v, [])) for v in vendors})
     for vid in vendors:
         page(f"vendors/{vid}.md", "vendor.md.j2", title=base.organizations[vid].name,
              org=base.organizations[vid],
@@ -443,9 +441,9 @@ class _State:
         self.variants_of: dict[str, list[str]] = {}
         self.shares_of: dict[str, list[Any]] = {}
         self.claims_on: dict[str, list[str]] = {}
-        self.chips_by_vendor: dict[str, int] = {}
+        self.chips_of: dict[str, list[Chip]] = {}
         for c in base.chips.values():
-            self.chips_by_vendor[c.vendor] = self.chips_by_vendor.get(c.vendor, 0) + 1
+            self.chips_of.setdefault(c.vendor, []).append(c)
             if c.variant_of:
                 self.variants_of.setdefault(c.variant_of, []).append(c.id)
         for m in sorted(base.market_shares.values(), key=lambda m: (m.period_start, m.id)):
