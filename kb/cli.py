@@ -27,6 +27,12 @@ def _records_arg(parser: argparse.ArgumentParser) -> None:
                         help="records folder (default: the repository's records/)")
 
 
+def _count(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 up, got {value!r}")
+    return int(value)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kb",
@@ -58,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("build", help="build the static site (records -> pages -> site/)")
     p.add_argument("--out", type=Path, default=None, help="site folder (default: site/)")
+    p.add_argument("--jobs", type=_count, default=None, metavar="N",
+                   help="processes sharing the page work (default: one per CPU)")
     _records_arg(p)
 
     p = sub.add_parser("serve", help="serve the site locally, re-rendering on every change")
@@ -264,7 +272,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     base = _base(args)
     start = time.perf_counter()
-    out = build.build_site(base, args.out)
+    out = build.build_site(base, args.out, args.jobs)
     pages = sum(1 for _ in out.rglob("*.html"))
     print(f"built {pages} pages into {out} in {time.perf_counter() - start:.1f} s; "
           f"open {out / 'index.html'}")

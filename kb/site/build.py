@@ -7,7 +7,6 @@ import filecmp
 import gc
 import logging
 import multiprocessing
-import multiprocessing.context
 import os
 import shutil
 import sys
@@ -22,6 +21,7 @@ from typing import Any
 
 from kb.errors import KBError, RecordsInvalid
 from kb.knowledge import KnowledgeBase
+from kb.site.forked import HelperFailed, Pending, can_fork, usable_cpus
 
 
 class BuildError(KBError):
@@ -157,17 +157,21 @@ def _source_date(base: KnowledgeBase) -> Iterator[None]:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
 
 
-def mkdocs_build(root: Path, staging: Path, out: Path) -> None:
-    """Run mkdocs-material on the staged pages, strictly: any warning fails the build."""
+def mkdocs_build(root: Path, staging: Path, out: Path, jobs: int = 1) -> None:
+    """Run mkdocs-material on the staged pages, strictly: any warning fails the build.
+    ``jobs`` processes share the pages (:mod:`kb.site.pagesplit`)."""
     from mkdocs import exceptions
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
+
+    from kb.site.pagesplit import shared_pages
 
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     config = load_config(config_file=str(root / "mkdocs.yml"), docs_dir=str(staging),
                          site_dir=str(out), strict=True)
     try:
-        build(config)
+        with shared_pages(config, jobs):
+            build(config)
     except exceptions.MkDocsException as exc:
         raise BuildError(f"mkdocs build failed: {exc}") from None
     # The theme looks for an inlined index when a page is opened from disk (file://); without it
@@ -179,30 +183,37 @@ def mkdocs_build(root: Path, staging: Path, out: Path) -> None:
             "var __index = " + index.read_text(encoding="utf-8"), encoding="utf-8")
 
 
-def build_site(base: KnowledgeBase, out: Path | None = None) -> Path:
-    """The whole pipeline: records -> pages -> site. Returns the site folder."""
+def build_site(base: KnowledgeBase, out: Path | None = None, jobs: int | None = None) -> Path:
+    """The whole pipeline: records -> pages -> site. Returns the site folder. ``jobs``
+    processes share the page work (default: one per usable CPU; the site is the same)."""
     if base.root is None:
         raise BuildError("the knowledge base was not loaded from a records folder")
     root = project_root(base.root)
     out = out or root / "site"
     staging = root / "build" / "docs"
+    jobs = jobs or usable_cpus()
     with _source_date(base):
-        # One helper renders half the chip pages (forked before any thread starts here).
-        stage(base, root, staging, helpers=1)
+        stage(base, root, staging, helpers=min(jobs - 1, 1))
     # Charts (matplotlib) and downloads take a fraction of mkdocs' time and mkdocs reads
     # neither: make them in a second process meanwhile and bring them in when both are done.
-    with tempfile.TemporaryDirectory(prefix="kb-assets-") as tmp, \
-            ProcessPoolExecutor(max_workers=1, mp_context=_mp_context()) as pool:
-        assets = _submit_assets(pool, base, tmp, staging)
+    with tempfile.TemporaryDirectory(prefix="kb-assets-") as tmp:
+        assets = Pending(_make_assets, base, tmp, str(staging))
         # Nothing here needs the collector to rescan the records and pages made so far.
         gc.freeze()
         try:
             with _source_date(base):
                 logging.getLogger("mkdocs").setLevel(logging.WARNING)
-                mkdocs_build(root, staging, out)
+                mkdocs_build(root, staging, out, jobs)
+        except BaseException:
+            assets.cancel()
+            raise
         finally:
             gc.unfreeze()
-        for folder, (changed, removed) in assets.result().items():
+        try:
+            made = assets.result()
+        except HelperFailed as exc:
+            raise BuildError(f"charts and downloads failed:\n{exc}") from None
+        for folder, (changed, removed) in made.items():
             # mkdocs copied the last ones from the staging folder into the site: write only
             # what changed, there (for `kb serve` and the Zensical check) and in the site.
             for dst in (staging / folder, out / folder):
@@ -214,36 +225,15 @@ CHARTS = Path("assets") / "charts"
 DOWNLOADS = Path("downloads")
 
 
-def _mp_context() -> multiprocessing.context.BaseContext:
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-
-
-_INHERITED: KnowledgeBase | None = None
-
-
-def _submit_assets(pool: ProcessPoolExecutor, base: KnowledgeBase, folder: str,
-                   staging: Path) -> Any:
-    """Start making charts and downloads in the pool's process. A fresh pool forks it on this
-    submit, so it inherits the records already loaded instead of loading them again; a spawned
-    process loads them."""
-    global _INHERITED
-    _INHERITED = base
-    try:
-        return pool.submit(_make_assets, str(base.root), folder, True, str(staging))
-    finally:
-        _INHERITED = None
-
-
-def _make_assets(records: str, folder: str, inherit: bool = False,
-                 staging: str | None = None) -> dict[Path, tuple[list[str], list[str]]]:
-    """Charts and downloads into ``folder``; with ``staging``, also how each differs from the
-    copy there (worked out here, meanwhile, so that afterwards only changes are written)."""
+def _make_assets(records: KnowledgeBase | str, folder: str, staging: str | None = None
+                 ) -> dict[Path, tuple[list[str], list[str]]]:
+    """Charts and downloads into ``folder``, from loaded records or a records folder; with
+    ``staging``, also how each differs from the copy there (worked out here, meanwhile, so that
+    afterwards only changes are written)."""
     from kb import loader
     from kb.site import charts
 
-    inherited = _INHERITED if inherit else None
-    base = inherited if inherited is not None else loader.load(records)
+    base = records if isinstance(records, KnowledgeBase) else loader.load(records)
     charts.write_all(base, Path(folder) / CHARTS)
     write_downloads(base, Path(folder) / DOWNLOADS)
     if staging is None:
@@ -277,7 +267,8 @@ def serve(records: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
         cfg.site_url = serve_url
         return cfg
 
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=_mp_context())
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context(
+        "fork" if can_fork() else "spawn"))
 
     def refresh_assets(_fresh: KnowledgeBase) -> None:
         # Charts and downloads take about a second: a second process makes them (no GIL shared

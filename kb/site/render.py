@@ -22,6 +22,7 @@ from kb.models import Chip, Rule
 from kb.models import countries as country_names
 from kb.models.common import covered
 from kb.site import markup
+from kb.site.forked import Pending, can_fork
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -369,7 +370,7 @@ def render_pages(base: KnowledgeBase, docs_src: Path, today: dt.date | None = No
     chips_of = state.chips_of
     cn_status = state.cn_status
     chips = list(base.chips.values())
-    pool, shared = _share_out(state, chips, helpers)
+    shared = _share_out(state, chips, helpers)
     latest = sorted(base.rules.values(), key=lambda r: (r.start or dt.date.min, r.id),
                     reverse=True)
     page("index.md", "home.md.j2", latest=latest[:8], chip_status=chip_status,
@@ -422,10 +423,8 @@ def render_pages(base: KnowledgeBase, docs_src: Path, today: dt.date | None = No
     pages["assets/records.js"] = (
         "window.KB_RECORDS = " + json.dumps(records_index, ensure_ascii=True, sort_keys=True,
                                             separators=(",", ":")) + ";\n")
-    if pool is not None:
-        for _part, future in shared:
-            pages.update(future.result())
-        pool.shutdown()
+    for _part, helper in shared:
+        pages.update(helper.result())
     files.update((rel, text.encode("utf-8")) for rel, text in sorted(pages.items()))
     return files
 
@@ -482,37 +481,23 @@ class _State:
         return self.pages
 
 
-# Forked helpers inherit this instead of receiving it pickled (it holds the whole base).
-_SHARED_STATE: _State | None = None
 # Below this many chips a helper costs more (fork, pickled pages) than it saves.
 MIN_CHIPS_TO_SHARE = 400
 
 
 def _share_out(state: _State, chips: list[Chip], helpers: int
-               ) -> tuple[Any, list[tuple[list[Chip], Any]]]:
-    """Start ``helpers`` forked processes on the last shares of ``chips``; returns their pool
-    and each share with its future (no pool where forking is unavailable or not worth it)."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    if (helpers < 1 or len(chips) < MIN_CHIPS_TO_SHARE
-            or "fork" not in multiprocessing.get_all_start_methods()):
-        return None, []
-    global _SHARED_STATE
+               ) -> list[tuple[list[Chip], Pending[dict[str, str]]]]:
+    """Start ``helpers`` forked processes on the last shares of ``chips``; returns each share
+    with its helper (none where forking is unavailable or not worth it)."""
+    if helpers < 1 or len(chips) < MIN_CHIPS_TO_SHARE or not can_fork():
+        return []
     # This process also renders every other page: it takes a smaller share of the chips.
     size = int(len(chips) / (helpers + 2 / 3))
     shares = [chips[len(chips) - size * (i + 1):len(chips) - size * i] for i in range(helpers)]
-    pool = ProcessPoolExecutor(max_workers=helpers, mp_context=multiprocessing.get_context("fork"))
-    _SHARED_STATE = state
-    try:
-        futures = [pool.submit(_render_share, [c.id for c in share]) for share in shares]
-    finally:
-        _SHARED_STATE = None
-    return pool, list(zip(shares, futures, strict=True))
+    # A forked helper inherits the state (the whole base) instead of receiving it pickled.
+    return [(share, Pending(_render_share, state, share)) for share in shares]
 
 
-def _render_share(chip_ids: list[str]) -> dict[str, str]:
-    state = _SHARED_STATE
-    assert state is not None, "chip pages are shared out to forked processes only"
+def _render_share(state: _State, chips: list[Chip]) -> dict[str, str]:
     state.pages = {}
-    return state.chip_pages([state.base.chips[cid] for cid in chip_ids])
+    return state.chip_pages(chips)

@@ -1,0 +1,89 @@
+"""Work handed to a forked process, its answer sent back pickled.
+
+The child inherits what this process holds (loaded records, rendered state, mkdocs'
+configuration and navigation) instead of receiving it pickled, and nothing here starts a thread,
+so this process can fork again later without forking a thread's half-held locks.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import traceback
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class HelperFailed(Exception):
+    """A helper process raised (the message is its traceback) or ended without an answer."""
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # platforms without CPU affinity
+        return os.cpu_count() or 1
+
+
+class Pending(Generic[T]):
+    """``fn(*args)``: in a forked child where the platform forks, else here and now."""
+
+    def __init__(self, fn: Callable[..., T], *args: Any) -> None:
+        self._process: Any = None
+        self._answer: tuple[bool, Any] | None = None
+        if not can_fork():
+            self._answer = _call(fn, args)
+            return
+        context = multiprocessing.get_context("fork")
+        self._conn, child_end = context.Pipe(duplex=False)
+        self._process = context.Process(target=_child, args=(child_end, fn, args), daemon=True)
+        self._process.start()
+        child_end.close()
+
+    def result(self) -> T:
+        """The answer, waiting for it; :class:`HelperFailed` if ``fn`` raised or the child died."""
+        if self._answer is None:
+            try:
+                self._answer = self._conn.recv()
+            except EOFError:
+                self._process.join()
+                raise HelperFailed("a helper process ended without an answer "
+                                   f"(exit code {self._process.exitcode})") from None
+            finally:
+                self._conn.close()
+            self._process.join()
+        ok, value = self._answer
+        if not ok:
+            raise HelperFailed(value)
+        return value  # type: ignore[no-any-return]
+
+    def cancel(self) -> None:
+        """Stop the child if it still runs (its answer is no longer wanted)."""
+        if self._process is not None and self._answer is None:
+            if self._process.is_alive():
+                self._process.terminate()
+            self._process.join()
+            self._conn.close()
+            self._answer = (False, "cancelled")
+
+
+def _call(fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[bool, Any]:
+    try:
+        return True, fn(*args)
+    except Exception:
+        return False, traceback.format_exc()
+
+
+def _child(conn: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    answer = _call(fn, args)
+    try:
+        conn.send(answer)
+    except Exception:  # an answer that does not pickle
+        conn.send((False, traceback.format_exc()))
+    conn.close()
