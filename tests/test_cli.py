@@ -48,7 +48,8 @@ def test_validate_github_annotations(write_record, records_dir, capsys):
                                   ["classify"], ["classify", "nvidia-h20", "--on", "June"],
                                   ["classify", "nvidia-h20", "--to", "ZZ"],
                                   ["classify", "no-such-chip"], ["whatif", "{tpp: {gte: }"],
-                                  ["whatif", "{tpx: {gte: 1}}"]])
+                                  ["whatif", "{tpx: {gte: 1}}"], ["build", "--jobs", "0"],
+                                  ["build", "--jobs", "two"]])
 def test_usage_errors_exit_2(args):
     code, out, err = run(*args)
     assert code == 2, (out, err)

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.exceptions import BuildError
+from mkdocs.exceptions import Abort
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
@@ -140,11 +140,11 @@ class _Split(BasePlugin):  # type: ignore[type-arg]
         try:
             value, logged, error = worker.result()
         except HelperFailed as exc:
-            raise BuildError(f"a page worker failed: {exc}") from None
+            raise Abort(f"a page worker failed: {exc}") from None
         for name, level, message in logged:
             logging.getLogger(name).log(level, "%s", message)
         if error is not None:
-            raise BuildError(error)
+            raise Abort(error)
         return value
 
 
