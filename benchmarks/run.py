@@ -6,9 +6,10 @@
 
 Every measurement runs in a fresh interpreter (`--stage NAME`), so each stage's peak memory is
 its own process's peak resident set, and cold starts are cold. Times are medians of `--repeat`
-runs; the site and its floor, a bare mkdocs build of the same staged pages, are timed in pairs
-and their ratio is the median of the pairs. With several sizes, a last table gives each stage's
-growth from the smallest to the largest. Timings are read by people, never asserted in tests.
+runs; the site (`kb build`, and `kb build --jobs 1`) and its floor, a bare mkdocs build of the
+same staged pages, are timed in rounds, and each ratio is the median over the rounds. With
+several sizes, a last table gives each stage's growth from the smallest to the largest.
+Timings are read by people, never asserted in tests.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from typing import Any
 
 PROCESS_START = time.perf_counter()  # the site stages are timed from here, imports included
 ROOT = Path(__file__).resolve().parent.parent
-STAGES = ("sql-import", "parse", "load", "classify", "populate", "session", "site", "mkdocs")
+STAGES = ("sql-import", "parse", "load", "classify", "populate", "session", "site", "site-1",
+          "mkdocs")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -104,10 +106,11 @@ def _stage(name: str, records: Path, out: Path | None) -> float:
 
 def _site_stage(name: str, records: Path, out: Path) -> float:
     """The site and its floor, each as its command runs it, from interpreter start."""
-    if name == "site":  # `kb build`: load, render, charts, exports, mkdocs
+    if name in ("site", "site-1"):  # `kb build`: load, render, charts, exports, mkdocs
         from kb.cli import main
 
-        if main(["build", "--records", str(records), "--out", str(out)]) != 0:
+        jobs = ["--jobs", "1"] if name == "site-1" else []  # site-1: mkdocs' pages in one process
+        if main(["build", "--records", str(records), "--out", str(out), *jobs]) != 0:
             raise SystemExit("kb build failed")
     else:  # `mkdocs build` alone on the pages `kb build` staged (same config, same date)
         from mkdocs.__main__ import cli
@@ -164,19 +167,22 @@ def measure(records: Path, repeat: int, site_repeat: int, progress: Callable[[st
 
     with _source_date(base):  # what `kb build` gives mkdocs; the bare build gets the same
         same_date = {"SOURCE_DATE_EPOCH": os.environ["SOURCE_DATE_EPOCH"]}
-    pairs = []
+    builds = ("site", "site-1", "mkdocs")
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in builds}
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(site_repeat):
-            progress(f"site + bare mkdocs, pair {i + 1} of {site_repeat}")
-            site = run_stage("site", records, Path(tmp) / f"site-{i}")
-            bare = run_stage("mkdocs", records, Path(tmp) / f"bare-{i}", same_date)
-            result.setdefault("site_bytes", _size(Path(tmp) / f"site-{i}"))
-            pairs.append((site, bare))
-            shutil.rmtree(Path(tmp) / f"site-{i}")
-            shutil.rmtree(Path(tmp) / f"bare-{i}")
-    result["stages"]["site"] = _summary([s for s, _ in pairs])
-    result["stages"]["mkdocs"] = _summary([b for _, b in pairs])
-    result["site_ratio"] = statistics.median(s["seconds"] / b["seconds"] for s, b in pairs)
+            progress(f"kb build, kb build --jobs 1, bare mkdocs: round {i + 1} of {site_repeat}")
+            for name in builds:
+                out = Path(tmp) / name
+                runs[name].append(run_stage(name, records, out,
+                                            same_date if name == "mkdocs" else None))
+                result.setdefault("site_bytes", _size(out))
+                shutil.rmtree(out)
+    for name in builds:
+        result["stages"][name] = _summary(runs[name])
+    for name in ("site", "site-1"):  # each against the bare build of the same round
+        result[f"{name}_ratio"] = statistics.median(
+            s["seconds"] / b["seconds"] for s, b in zip(runs[name], runs["mkdocs"], strict=True))
     return result
 
 
@@ -216,8 +222,10 @@ def table(result: dict[str, Any]) -> list[str]:
         f"{s['session']['seconds'] - s['sql-import']['seconds']:+.3f} s over the floor")
     if "site" in s:
         row("kb build: load, render, charts, exports, mkdocs", "site", "<= 1.15x bare",
-            f"{result['site_ratio']:.2f}x bare mkdocs (median of pairs); "
+            f"{result['site_ratio']:.2f}x bare mkdocs (median of rounds); "
             f"site {result['site_bytes'] / 1e6:.1f} MB")
+        row("kb build --jobs 1: mkdocs' pages in one process", "site-1", "",
+            f"{result['site-1_ratio']:.2f}x bare mkdocs")
         row("bare mkdocs build of the same pages (floor)", "mkdocs")
     head = ("measure", "median", "peak RSS", "target", "note")
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(5)]
@@ -246,7 +254,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chips", type=int, nargs="+", metavar="N",
                         help="measure synthetic knowledge bases of N chips instead")
     parser.add_argument("--repeat", type=int, default=7, help="runs per stage (default 7)")
-    parser.add_argument("--site-repeat", type=int, help="site/mkdocs pairs (default: --repeat)")
+    parser.add_argument("--site-repeat", type=int,
+                        help="rounds of the site builds (default: --repeat)")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     parser.add_argument("--stage", choices=STAGES, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -254,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.stage:
         sys.path.insert(0, str(ROOT))
-        if args.stage in ("site", "mkdocs"):
+        if args.stage in ("site", "site-1", "mkdocs"):
             seconds = _site_stage(args.stage, args.records, args.out)
         else:
             seconds = _stage(args.stage, args.records, args.out)
