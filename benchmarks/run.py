@@ -88,10 +88,15 @@ def _stage(name: str, records: Path, out: Path | None) -> float:
         kb.load(records)
         return time.perf_counter() - started
     base = kb.load(records)
-    if name == "classify":  # every chip on every rule-change date, from a fresh base
-        started = time.perf_counter()
-        sum(len(base.statuses(on=day)) for day in base.change_dates())
-        return time.perf_counter() - started
+    if name == "classify":  # every chip on every rule-change date: best of 5 passes, each from
+        # the criteria up (a figure of milliseconds at 1,000 chips; one pass is mostly noise)
+        engine, days, best = base.engine, base.change_dates(), float("inf")
+        for _ in range(5):
+            started = time.perf_counter()
+            matrix = engine.matrix(base.chips.values())
+            sum(len(engine.statuses(matrix, day)) for day in days)
+            best = min(best, time.perf_counter() - started)
+        return best
     if name == "populate":  # the session's database work, from a loaded base
         from kb import db
 

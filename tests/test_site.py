@@ -339,3 +339,16 @@ def test_asset_diff_names_changes_and_removals_and_applies_them(tmp_path):
     build.apply_diff(new, old, changed, removed)
     assert build.diff_tree(new, old) == ([], [])
     assert not (old / "api" / "gone").exists()
+
+
+@pytest.mark.parametrize("day", ["2022-12-01", "2023-12-01", "2025-06-01", None])
+def test_pages_china_status_skips_only_chips_that_need_no_licence(base, day):
+    import datetime as dt
+
+    from kb.site import render
+
+    on = dt.date.fromisoformat(day) if day else render.as_of(base)
+    state = render._State(base, render.environment(None), on)
+    assert state.cn_status == {cid: render.china_status(base, chip, on)
+                               for cid, chip in base.chips.items()}
+    assert render.NO_LICENCE in state.cn_status.values()

@@ -227,7 +227,10 @@ def china_status(base: KnowledgeBase, chip: Chip, day: dt.date) -> str:
         return "licence required"
     if reqs:
         return "undetermined"
-    return "no licence required"
+    return NO_LICENCE
+
+
+NO_LICENCE = "no licence required"
 
 
 def rule_impact(base: KnowledgeBase, rule: Rule) -> dict[str, Any]:
@@ -450,7 +453,11 @@ class _State:
         for claim in base.claims.values():
             for cid in claim.related.chips:
                 self.claims_on.setdefault(cid, []).append(claim.id)
-        self.cn_status = {cid: china_status(base, c, day) for cid, c in base.chips.items()}
+        # A chip no control in force catches needs no licence anywhere: only the others are
+        # looked up one by one (most of the cost of this state at thousands of chips).
+        self.cn_status = {cid: china_status(base, c, day)
+                          if self.chip_status[cid] != "not controlled" else NO_LICENCE
+                          for cid, c in base.chips.items()}
 
     def page(self, path: str, template: str, title: str | None = None, **ctx: Any) -> None:
         text = self.env.get_template(template).render(page=path, base=self.base,
