@@ -193,7 +193,7 @@ def build_site(base: KnowledgeBase, out: Path | None = None, jobs: int | None = 
     staging = root / "build" / "docs"
     jobs = jobs or usable_cpus()
     with _source_date(base):
-        stage(base, root, staging, helpers=min(jobs - 1, 1))
+        stage(base, root, staging, helpers=jobs - 1)
     # Charts (matplotlib) and downloads take a fraction of mkdocs' time and mkdocs reads
     # neither: make them in a second process meanwhile and bring them in when both are done.
     with tempfile.TemporaryDirectory(prefix="kb-assets-") as tmp:
