@@ -80,9 +80,10 @@ class _Split(BasePlugin):  # type: ignore[type-arg]
         self.entries: dict[str, list[Any]] = {}
 
     def _share(self, uris: list[str]) -> list[list[str]]:
-        self.elsewhere = {uri for share in (uris[k::self.jobs] for k in range(1, self.jobs))
-                          for uri in share}
-        return [uris[k::self.jobs] for k in range(1, self.jobs)]
+        """The workers' shares of a loop's pages; this process keeps every ``jobs``-th."""
+        shares = [uris[k::self.jobs] for k in range(1, self.jobs)]
+        self.elsewhere = {uri for share in shares for uri in share}
+        return shares
 
     # The Markdown loop: mkdocs calls this for every page, in order.
     def populate(self, page: Page, config: MkDocsConfig, files: Files,
