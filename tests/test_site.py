@@ -352,3 +352,21 @@ def test_pages_china_status_skips_only_chips_that_need_no_licence(base, day):
     assert state.cn_status == {cid: render.china_status(base, chip, on)
                                for cid, chip in base.chips.items()}
     assert render.NO_LICENCE in state.cn_status.values()
+
+
+def test_a_broken_link_in_the_docs_fails_the_build_saying_where(tmp_path, capsys):
+    from kb.cli import main
+
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("mkdocs.yml", "CONTRIBUTING.md"):
+        shutil.copy(ROOT / name, project)
+    shutil.copytree(ROOT / "docs", project / "docs")
+    shutil.copytree(ROOT / "tests" / "fixtures" / "valid" / "records", project / "records")
+    with (project / "docs" / "methodology.md").open("a") as doc:
+        doc.write("\nSee [nothing](no-such-page.md).\n")
+    assert main(["build", "--records", str(project / "records")]) == 1
+    err = capsys.readouterr().err
+    said = re.findall(r"kb build: mkdocs WARNING: .*'methodology\.md'.*'no-such-page\.md'", err)
+    assert len(said) == 1, err
+    assert "1 warnings in strict mode" in err and "Traceback" not in err

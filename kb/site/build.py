@@ -169,11 +169,19 @@ def mkdocs_build(root: Path, staging: Path, out: Path, jobs: int = 1) -> None:
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     config = load_config(config_file=str(root / "mkdocs.yml"), docs_dir=str(staging),
                          site_dir=str(out), strict=True)
+    # Strict mode counts warnings with a handler of its own, which keeps Python from printing
+    # them: say what each one is, or a broken link in docs/ fails the build unexplained.
+    shown = logging.StreamHandler(sys.stderr)
+    shown.setFormatter(logging.Formatter("kb build: mkdocs %(levelname)s: %(message)s"))
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(shown)
     try:
         with shared_pages(config, jobs):
             build(config)
     except exceptions.MkDocsException as exc:
         raise BuildError(f"mkdocs build failed: {exc}") from None
+    finally:
+        logger.removeHandler(shown)
     # The theme looks for an inlined index when a page is opened from disk (file://); without it
     # the page logs an error. Searching from disk needs a web worker, which browsers refuse on
     # file://, so there the home page's record finder (assets/finder.js) does the finding.
