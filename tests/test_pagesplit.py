@@ -234,3 +234,14 @@ def test_pending_runs_here_where_the_platform_cannot_fork(monkeypatch):
     assert forked.Pending(os.getpid).result() == os.getpid()
     with pytest.raises(forked.HelperFailed, match="ValueError"):
         forked.Pending(_fail).result()
+
+
+def _build_in_a_daemon(project: str, out: str) -> bool:
+    _build(Path(project), Path(out), 3)
+    return multiprocessing.current_process().daemon
+
+
+def test_a_build_inside_a_daemonic_process_runs_its_pages_there(project, tmp_path):
+    with multiprocessing.get_context("fork").Pool(1) as pool:  # its workers are daemonic
+        assert pool.apply(_build_in_a_daemon, (str(project), str(tmp_path / "daemon")))
+    _same_tree(_build(project, tmp_path / "here", 3), tmp_path / "daemon")

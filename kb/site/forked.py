@@ -21,7 +21,9 @@ class HelperFailed(Exception):
 
 
 def can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods()
+    # A daemonic process (a multiprocessing pool's worker, say) may not start children.
+    return ("fork" in multiprocessing.get_all_start_methods()
+            and not multiprocessing.current_process().daemon)
 
 
 def usable_cpus() -> int:
