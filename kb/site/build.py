@@ -194,26 +194,34 @@ def mkdocs_build(root: Path, staging: Path, out: Path, jobs: int = 1) -> None:
 def build_site(base: KnowledgeBase, out: Path | None = None, jobs: int | None = None) -> Path:
     """The whole pipeline: records -> pages -> site. Returns the site folder. ``jobs``
     processes share the page work (default: one per usable CPU; the site is the same)."""
+    from kb.site import render
+
     if base.root is None:
         raise BuildError("the knowledge base was not loaded from a records folder")
     root = project_root(base.root)
     out = out or root / "site"
     staging = root / "build" / "docs"
     jobs = jobs or usable_cpus()
-    with _source_date(base):
-        stage(base, root, staging, helpers=jobs - 1)
+    helpers = render.render_helpers(len(base.chips), jobs - 1)
     # Charts (matplotlib) and downloads take a fraction of mkdocs' time and mkdocs reads
-    # neither: make them in a second process meanwhile and bring them in when both are done.
+    # neither: a second process makes them, started as soon as a core is free (now, if this
+    # process renders the pages alone), and they are brought in when both are done.
     with tempfile.TemporaryDirectory(prefix="kb-assets-") as tmp:
-        assets = Pending(_make_assets, base, tmp, str(staging))
-        # Nothing here needs the collector to rescan the records and pages made so far.
+        assets: Pending[dict[Path, tuple[list[str], list[str]]]] | None = None
+        # Nothing here needs the collector to rescan the records loaded so far.
         gc.freeze()
         try:
             with _source_date(base):
+                if not helpers:
+                    assets = Pending(_make_assets, base, tmp, str(staging))
+                stage(base, root, staging, helpers)
+                if assets is None:
+                    assets = Pending(_make_assets, base, tmp, str(staging))
                 logging.getLogger("mkdocs").setLevel(logging.WARNING)
                 mkdocs_build(root, staging, out, jobs)
         except BaseException:
-            assets.cancel()
+            if assets is not None:
+                assets.cancel()
             raise
         finally:
             gc.unfreeze()

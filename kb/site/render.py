@@ -492,11 +492,17 @@ class _State:
 MIN_CHIPS_TO_SHARE = 400
 
 
+def render_helpers(chips: int, helpers: int) -> int:
+    """How many of ``helpers`` forked processes are worth starting on ``chips`` chip pages."""
+    return helpers if helpers > 0 and chips >= MIN_CHIPS_TO_SHARE and can_fork() else 0
+
+
 def _share_out(state: _State, chips: list[Chip], helpers: int
                ) -> list[tuple[list[Chip], Pending[dict[str, str]]]]:
     """Start ``helpers`` forked processes on the last shares of ``chips``; returns each share
     with its helper (none where forking is unavailable or not worth it)."""
-    if helpers < 1 or len(chips) < MIN_CHIPS_TO_SHARE or not can_fork():
+    helpers = render_helpers(len(chips), helpers)
+    if not helpers:
         return []
     # This process also renders every other page: it takes a smaller share of the chips.
     size = int(len(chips) / (helpers + 2 / 3))
