@@ -58,7 +58,7 @@ def _files(records: Path) -> list[Path]:
     return sorted(records.glob("*/*.yaml"))
 
 
-def _stage(name: str, records: Path, out: Path | None) -> float:
+def _stage(name: str, records: Path) -> float:
     """Run one stage; returns the seconds it took (what it times is said beside each)."""
     started = time.perf_counter()
     if name == "sql-import":  # floor of a cold session: importing the SQL stack alone
@@ -274,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.stage in ("site", "site-1", "mkdocs"):
             seconds = _site_stage(args.stage, args.records, args.out)
         else:
-            seconds = _stage(args.stage, args.records, args.out)
+            seconds = _stage(args.stage, args.records)
         print(json.dumps({"seconds": seconds, "peak_mb": _peak_mb()}))
         return 0
 
