@@ -6,13 +6,11 @@ import csv
 import datetime as dt
 import io
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from kb import metrics, tables
+from kb import metrics, outputs, tables
+from kb.cleanup import Watcher
 from kb.knowledge import KnowledgeBase
 from kb.rows import Rows
 
@@ -39,50 +37,46 @@ DESCRIPTIONS = {
 }
 
 
-def _write_atomic(out: Path, write: Any) -> None:
-    """Write to a temporary path beside ``out`` and move it into place (never half-written)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        tmp.unlink()
-        write(tmp)
-        if out.is_dir() and not tmp.is_dir():
-            raise IsADirectoryError(f"{out} is a folder")
-        if tmp.is_dir() and out.exists():
-            shutil.rmtree(out) if out.is_dir() else out.unlink()
-        os.replace(tmp, out)
-    finally:
-        if tmp.is_dir():
-            shutil.rmtree(tmp, ignore_errors=True)
-        elif tmp.exists():
-            tmp.unlink()
+def check_sqlite_targets(out: Path, force: bool = False) -> Path:
+    """Refuse unless the SQLite file and its metadata may be written; returns the metadata's
+    path (beside the file, ``NAME.metadata.json``)."""
+    meta_path = out.with_name(out.stem + ".metadata.json")
+    for path in (out, meta_path):
+        outputs.check_file(path, force)
+    return meta_path
 
 
-def export_sqlite(base: KnowledgeBase, out: Path, table_rows: Rows | None = None) -> list[Path]:
+def export_sqlite(base: KnowledgeBase, out: Path, table_rows: Rows | None = None,
+                  force: bool = False) -> list[Path]:
     """A SQLite file with foreign keys, indexes and views, plus Datasette metadata beside it
-    (``table_rows``: the rows of :func:`kb.rows.rows`, if already made)."""
+    (``table_rows``: the rows of :func:`kb.rows.rows`, if already made). Either file, if it
+    exists, must be one an earlier export wrote (or ``force``); each is replaced in one step."""
     from kb import db
     from kb.rows import rows
+
+    meta_path = check_sqlite_targets(out, force)
 
     def write(tmp: Path) -> None:
         engine = db.make_engine(f"sqlite:///{tmp}")
         try:
             db.populate_rows(engine, table_rows if table_rows is not None else rows(base))
+            with engine.begin() as conn:
+                # Marks the file as kb's, so a later export may replace it (kb.outputs).
+                conn.exec_driver_sql(f"PRAGMA application_id = {outputs.SQLITE_APPLICATION_ID}")
         finally:
             engine.dispose()
 
-    _write_atomic(out, write)
-    meta_path = out.with_name(out.stem + ".metadata.json")
     meta = datasette_metadata(out.stem)
-    _write_atomic(meta_path, lambda tmp: tmp.write_text(_dumps(meta), encoding="utf-8"))
+    with Watcher() as watcher:
+        outputs.write_file(out, write, watcher)
+        outputs.write_file(meta_path, lambda tmp: tmp.write_text(_dumps(meta), encoding="utf-8"),
+                           watcher)
     return [out, meta_path]
 
 
 def datasette_metadata(database: str) -> dict[str, Any]:
     return {
-        "title": "AI chip export-controls knowledge base",
+        "title": outputs.METADATA_TITLE,
         "license": "CC BY 4.0 (data)",
         "license_url": "https://creativecommons.org/licenses/by/4.0/",
         "source": "records/ of the knowledge base; each figure cites its source (table citation)",
@@ -152,11 +146,12 @@ def json_determinations(base: KnowledgeBase,
                         else base.engine.determination_rows(base.chips.values()))]
 
 
-def export_json(base: KnowledgeBase, out: Path, table_rows: Rows | None = None) -> list[Path]:
-    """A static API: index.json, one file per kind, one per record, determinations.json."""
+def export_json(base: KnowledgeBase, out: Path, table_rows: Rows | None = None,
+                force: bool = False) -> list[Path]:
+    """A static API: index.json, one file per kind, one per record, determinations.json.
+    Written as a whole over an earlier export's folder only (:mod:`kb.outputs`)."""
 
     def write(tmp: Path) -> None:
-        tmp.mkdir()
         records = json_records(base)
         index: dict[str, Any] = {"schema_version": JSON_SCHEMA_VERSION, "kinds": {}}
         for kind, items in records.items():
@@ -173,7 +168,7 @@ def export_json(base: KnowledgeBase, out: Path, table_rows: Rows | None = None) 
         index["determinations"] = {"count": len(dets), "all": "determinations.json"}
         (tmp / "index.json").write_text(_dumps(index, compact=True), encoding="utf-8")
 
-    _write_atomic(out, write)
+    outputs.write_folder(out, write, force)
     return [out]
 
 
@@ -187,14 +182,15 @@ def _csv_cell(v: Any) -> str:
     return str(v)
 
 
-def export_csv(base: KnowledgeBase, out: Path, table_rows: Rows | None = None) -> list[Path]:
-    """One CSV per table, with the tables' own columns, rows in a fixed order."""
+def export_csv(base: KnowledgeBase, out: Path, table_rows: Rows | None = None,
+               force: bool = False) -> list[Path]:
+    """One CSV per table, with the tables' own columns, rows in a fixed order. Written as a
+    whole over an earlier export's folder only (:mod:`kb.outputs`)."""
     from kb.rows import rows
 
     all_rows = table_rows if table_rows is not None else rows(base)
 
     def write(tmp: Path) -> None:
-        tmp.mkdir()
         for table in tables.TABLES:
             name = table.__tablename__  # type: ignore[attr-defined]
             columns = [c.name for c in table.__table__.columns]  # type: ignore[attr-defined]
@@ -207,7 +203,7 @@ def export_csv(base: KnowledgeBase, out: Path, table_rows: Rows | None = None) -
                 writer.writerow([_csv_cell(row.get(c)) for c in columns])
             (tmp / f"{name}.csv").write_text(buf.getvalue(), encoding="utf-8")
 
-    _write_atomic(out, write)
+    outputs.write_folder(out, write, force)
     return [out]
 
 

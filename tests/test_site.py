@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import chromium
 import pytest
 
 import kb
@@ -163,30 +164,18 @@ def test_hostile_text_is_escaped_in_the_html(xss_site):
 # A real browser
 
 
-def _chromium() -> str | None:
-    candidates = ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser"))
-    for candidate in candidates:
-        if candidate and Path(candidate).exists():
-            return candidate
-    return None
-
-
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
 
-    path = _chromium()
-    if path is None:
-        # No system Chromium: let Playwright fetch its own (needs network, as on a fresh machine).
-        proc = subprocess.run([sys.executable, "-m", "playwright", "install", "chromium"],
-                              capture_output=True, text=True, timeout=600)
-        if proc.returncode != 0:
-            pytest.fail("no Chromium: install Debian's `chromium` or run "
-                        "`python -m playwright install chromium`\n" + proc.stderr[-2000:])
+    try:
+        path = chromium.ensure()
+    except chromium.NoChromium as exc:
+        pytest.fail(str(exc), pytrace=False)
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+        browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
 @pytest.fixture(scope="session")

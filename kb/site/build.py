@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from kb import outputs, project
+from kb.cleanup import Watcher
 from kb.errors import KBError, RecordsInvalid
 from kb.knowledge import KnowledgeBase
 from kb.site.forked import HelperFailed, Pending, can_fork, usable_cpus
@@ -33,7 +35,15 @@ def project_root(records: Path) -> Path:
     root = records.resolve().parent
     if not (root / "mkdocs.yml").is_file() or not (root / "docs").is_dir():
         raise BuildError(f"no mkdocs.yml and docs/ next to {records}; run kb build in a checkout")
+    if project.inside_package(root):
+        raise BuildError(f"{records} are the records shipped inside the installed package; "
+                         "run kb build in a checkout of the knowledge base")
     return root
+
+
+def staging_folder(root: Path) -> Path:
+    """Where the pages are staged for mkdocs: always this project's ``build/docs``."""
+    return root / "build" / "docs"
 
 
 def stage(base: KnowledgeBase, root: Path, staging: Path, helpers: int = 0) -> list[Path]:
@@ -44,7 +54,7 @@ def stage(base: KnowledgeBase, root: Path, staging: Path, helpers: int = 0) -> l
 
     files = render.render_pages(base, root / "docs", cache=root / "build" / "cache" / "jinja",
                                 helpers=helpers)
-    return sync_files(files, staging, keep=(CHARTS, DOWNLOADS))
+    return sync_files(files, staging, keep=(CHARTS, DOWNLOADS, Path(outputs.MANIFEST)))
 
 
 def write_downloads(base: KnowledgeBase, folder: Path) -> None:
@@ -65,7 +75,7 @@ def sync_files(files: dict[str, bytes], dst: Path, keep: tuple[Path, ...] = ()) 
     folders: set[Path] = set()
     for rel in sorted(files):
         data = files[rel]
-        target = dst / rel
+        target = _inside(dst, rel)
         try:
             if target.read_bytes() == data:
                 continue
@@ -80,6 +90,20 @@ def sync_files(files: dict[str, bytes], dst: Path, keep: tuple[Path, ...] = ()) 
         changed.append(target)
     _remove_others(dst, set(files), keep)
     return changed
+
+
+def _inside(folder: Path, rel: str) -> Path:
+    """``folder / rel`` for a relative path that stays inside ``folder``, with no symbolic link
+    on the way (a link there is removed as a link, so nothing is written through it)."""
+    parts = Path(rel).parts
+    if not parts or Path(rel).is_absolute() or ".." in parts:
+        raise BuildError(f"refusing to write {rel!r} outside {folder}")
+    path = folder
+    for part in parts:
+        path = path / part
+        if path.is_symlink():
+            path.unlink()
+    return path
 
 
 def diff_tree(src: Path, dst: Path) -> tuple[list[str], list[str]]:
@@ -107,7 +131,7 @@ def diff_tree(src: Path, dst: Path) -> tuple[list[str], list[str]]:
 def apply_diff(src: Path, dst: Path, changed: list[str], removed: list[str]) -> None:
     """Bring ``dst`` to ``src`` given their :func:`diff_tree`."""
     for rel in changed:
-        target = dst / rel
+        target = _inside(dst, rel)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(src / rel, target)
     for rel in removed:
@@ -191,34 +215,45 @@ def mkdocs_build(root: Path, staging: Path, out: Path, jobs: int = 1) -> None:
             "var __index = " + index.read_text(encoding="utf-8"), encoding="utf-8")
 
 
-def build_site(base: KnowledgeBase, out: Path | None = None, jobs: int | None = None) -> Path:
+def build_site(base: KnowledgeBase, out: Path | None = None, jobs: int | None = None,
+               force: bool = False) -> Path:
     """The whole pipeline: records -> pages -> site. Returns the site folder. ``jobs``
-    processes share the page work (default: one per usable CPU; the site is the same)."""
+    processes share the page work (default: one per usable CPU; the site is the same).
+
+    The site is built beside ``out`` and swapped in whole at the end (:mod:`kb.outputs`): an
+    ``out`` that holds what kb did not write is refused before anything is touched, unless
+    ``force``; a build stopped at any point leaves the previous site as it was."""
     from kb.site import render
 
     if base.root is None:
         raise BuildError("the knowledge base was not loaded from a records folder")
     root = project_root(base.root)
-    out = out or root / "site"
-    staging = root / "build" / "docs"
+    out = (out or root / "site").absolute()
+    staging = staging_folder(root)
+    # Both checked before either is touched: a refusal leaves everything as it was.
+    outputs.check_folder(out, force)
+    outputs.check_owned(staging, force)
     jobs = jobs or usable_cpus()
     helpers = render.render_helpers(len(base.chips), jobs - 1)
-    # Charts (matplotlib) and downloads take a fraction of mkdocs' time and mkdocs reads
-    # neither: a second process makes them, started as soon as a core is free (now, if this
-    # process renders the pages alone), and they are brought in when both are done.
-    with tempfile.TemporaryDirectory(prefix="kb-assets-") as tmp:
+    with outputs.owned_folder(staging, force), outputs.staged_folder(out, force) as new:
+        # Charts (matplotlib) and downloads take a fraction of mkdocs' time and mkdocs reads
+        # neither: a second process makes them, started as soon as a core is free (now, if
+        # this process renders the pages alone), and they are brought in when both are done.
+        # They are made inside the staged site (mkdocs leaves its hidden entries alone), so a
+        # killed build leaves nothing of them behind.
+        tmp = new / ".kb-assets"
         assets: Pending[dict[Path, tuple[list[str], list[str]]]] | None = None
         # Nothing here needs the collector to rescan the records loaded so far.
         gc.freeze()
         try:
             with _source_date(base):
                 if not helpers:
-                    assets = Pending(_make_assets, base, tmp, str(staging))
+                    assets = Pending(_make_assets, base, str(tmp), str(staging))
                 stage(base, root, staging, helpers)
                 if assets is None:
-                    assets = Pending(_make_assets, base, tmp, str(staging))
+                    assets = Pending(_make_assets, base, str(tmp), str(staging))
                 logging.getLogger("mkdocs").setLevel(logging.WARNING)
-                mkdocs_build(root, staging, out, jobs)
+                mkdocs_build(root, staging, new, jobs)
         except BaseException:
             if assets is not None:
                 assets.cancel()
@@ -232,8 +267,9 @@ def build_site(base: KnowledgeBase, out: Path | None = None, jobs: int | None = 
         for folder, (changed, removed) in made.items():
             # mkdocs copied the last ones from the staging folder into the site: write only
             # what changed, there (for `kb serve` and the Zensical check) and in the site.
-            for dst in (staging / folder, out / folder):
-                apply_diff(Path(tmp) / folder, dst, changed, removed)
+            for dst in (staging / folder, new / folder):
+                apply_diff(tmp / folder, dst, changed, removed)
+        shutil.rmtree(tmp)
     return out
 
 
@@ -273,8 +309,13 @@ def serve(records: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     logging.getLogger("mkdocs").setLevel(logging.ERROR)  # dirty builds warn about navigation
     root = project_root(records)
-    staging = root / "build" / "docs"
+    staging = staging_folder(root)
+    outputs.check_owned(staging)
+    # The served site and the assets' scratch folders are temporary: the watcher removes them
+    # if this process is killed before its own cleanup runs.
+    cleaner = Watcher()
     site_dir = Path(tempfile.mkdtemp(prefix="kb-serve-"))
+    cleaner.remove_if_killed(site_dir)
     assets_lock = threading.Lock()
 
     def config() -> Any:
@@ -290,13 +331,17 @@ def serve(records: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
         # Charts and downloads take about a second: a second process makes them (no GIL shared
         # with the next rebuild), then they are copied in. A record broken meanwhile skips them.
         with assets_lock, tempfile.TemporaryDirectory(prefix="kb-assets-") as tmp:
+            cleaner.remove_if_killed(Path(tmp))
             try:
                 pool.submit(_make_assets, str(records), tmp).result()
             except Exception:  # the next good save makes them again
+                cleaner.forget(Path(tmp))
                 return
             for folder in (CHARTS, DOWNLOADS):
                 for dst in (staging / folder, site_dir / folder):
                     apply_diff(Path(tmp) / folder, dst, *diff_tree(Path(tmp) / folder, dst))
+            outputs.write_manifest(staging)
+        cleaner.forget(Path(tmp))
 
     first = [True]
     latest: list[KnowledgeBase] = []
@@ -312,6 +357,7 @@ def serve(records: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
             return
         latest[:] = [fresh]
         stage(fresh, root, staging)
+        outputs.write_manifest(staging)
         build(config(), serve_url=serve_url, dirty=not first[0])
         first[0] = False
         print(f"kb serve: rebuilt in {time.perf_counter() - start:.2f} s", file=sys.stderr)
@@ -336,3 +382,4 @@ def serve(records: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
     finally:
         pool.shutdown(cancel_futures=True)
         shutil.rmtree(site_dir, ignore_errors=True)
+        cleaner.close()

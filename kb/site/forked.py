@@ -7,8 +7,11 @@ so this process can fork again later without forking a thread's half-held locks.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import multiprocessing
 import os
+import signal
 import traceback
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
@@ -44,7 +47,8 @@ class Pending(Generic[T]):
             return
         context = multiprocessing.get_context("fork")
         self._conn, child_end = context.Pipe(duplex=False)
-        self._process = context.Process(target=_child, args=(child_end, fn, args), daemon=True)
+        self._process = context.Process(target=_child, args=(child_end, self._conn, fn, args),
+                                        daemon=True)
         self._process.start()
         child_end.close()
 
@@ -82,7 +86,26 @@ def _call(fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[bool, Any]:
         return False, traceback.format_exc()
 
 
-def _child(conn: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when the one that forked it dies (a killed build must
+    not leave helpers behind); elsewhere the closed pipe ends them when they answer."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before the request took hold
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _child(conn: Any, parent_end: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    # The parent's end of the pipe came along with the fork: holding it here would keep a
+    # write to a dead parent blocked forever instead of failing.
+    parent_end.close()
+    _die_with_parent()
     answer = _call(fn, args)
     try:
         conn.send(answer)
