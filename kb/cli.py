@@ -24,7 +24,12 @@ class UsageError(Exception):
 
 def _records_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--records", metavar="PATH", type=Path, default=None,
-                        help="records folder (default: the repository's records/)")
+                        help="records folder (default: records/ of the project you are in)")
+
+
+def _force_arg(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--force", action="store_true",
+                        help=f"replace {what} even if it holds files kb did not write")
 
 
 def _count(value: str) -> int:
@@ -43,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check every record; print counts or every problem")
     p.add_argument("path", nargs="?", type=Path, default=None,
-                   help="records folder (default: the repository's records/)")
+                   help="records folder (default: records/ of the project you are in)")
     p.add_argument("--format", choices=("text", "github"), default="text",
                    help="github: GitHub Actions annotations")
 
@@ -63,7 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     _records_arg(p)
 
     p = sub.add_parser("build", help="build the static site (records -> pages -> site/)")
-    p.add_argument("--out", type=Path, default=None, help="site folder (default: site/)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="site folder (default: site/ of the project)")
+    _force_arg(p, "the site folder")
     p.add_argument("--jobs", type=_count, default=None, metavar="N",
                    help="processes sharing the page work (default: one per CPU)")
     _records_arg(p)
@@ -90,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="write the knowledge base as SQLite, JSON or CSV")
     p.add_argument("--format", choices=("sqlite", "json", "csv"), required=True)
     p.add_argument("out", type=Path, help="output file (sqlite) or folder (json, csv)")
+    _force_arg(p, "the output")
     _records_arg(p)
 
     p = sub.add_parser("whatif", help="which chips a hypothetical criterion catches")
@@ -143,7 +151,7 @@ def _print_problems(problems: Sequence[Any], fmt: str) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    root = args.path if args.path is not None else loader.default_root()
+    root = _records(args, args.path)
     if not root.is_dir():
         raise UsageError(f"no records folder at {root}")
     result = loader.load_records(root)
@@ -156,8 +164,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _base(args: argparse.Namespace) -> Any:
-    return loader.load(args.records)
+def _records(args: argparse.Namespace, explicit: Path | None = None,
+             writes: bool = False) -> Path:
+    """The records folder the command acts on: the one given, else the project's
+    (:mod:`kb.project`); outside a project a read-only command says it reads the packaged ones."""
+    from kb import project
+
+    found = project.records(explicit if explicit is not None else
+                            getattr(args, "records", None), writes=writes)
+    project.say_packaged(found, args.command)
+    return found.path
+
+
+def _base(args: argparse.Namespace, writes: bool = False) -> Any:
+    return loader.load(_records(args, writes=writes))
 
 
 def _date_arg(value: str | None) -> Any:
@@ -270,9 +290,9 @@ def cmd_whatif(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from kb.site import build
 
-    base = _base(args)
+    base = _base(args, writes=True)
     start = time.perf_counter()
-    out = build.build_site(base, args.out, args.jobs)
+    out = build.build_site(base, args.out, args.jobs, force=args.force)
     pages = sum(1 for _ in out.rglob("*.html"))
     print(f"built {pages} pages into {out} in {time.perf_counter() - start:.1f} s; "
           f"open {out / 'index.html'}")
@@ -282,7 +302,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from kb.site import build
 
-    records = args.records if args.records is not None else loader.default_root()
+    records = _records(args, writes=True)
     build.serve(records, host=args.host, port=args.port)
     return 0
 
@@ -290,7 +310,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_new(args: argparse.Namespace) -> int:
     from kb import scaffold
 
-    records = args.records if args.records is not None else loader.default_root()
+    records = _records(args, writes=True)
     try:
         path = scaffold.new_record(records, args.kind, args.id, args.from_id)
     except scaffold.ScaffoldError as exc:
@@ -302,7 +322,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 def cmd_diff(args: argparse.Namespace) -> int:
     from kb import diff
 
-    records = args.records if args.records is not None else loader.default_root()
+    records = _records(args, writes=True)
     try:
         result = diff.run(args.ref, records)
     except diff.DiffError as exc:
@@ -312,26 +332,34 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from kb import schema
+    from kb import project, schema
 
     if args.out.exists() and not args.out.is_dir():
         raise UsageError(f"{args.out} is a file; give a folder")
+    if project.inside_package(args.out):
+        raise UsageError(f"{args.out} is inside the installed package; give a folder of yours")
     for path in schema.write_schemas(args.out):
         print(f"wrote {path}")
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from kb import export
+    from kb import export, outputs, project
 
-    base = _base(args)
     out: Path = args.out
-    if args.format == "sqlite" and out.is_dir():
-        raise UsageError(f"{out} is a folder; give a file name such as kb.sqlite")
-    if args.format != "sqlite" and out.exists() and not out.is_dir():
-        raise UsageError(f"{out} is a file; give a folder for {args.format}")
+    if project.inside_package(out):
+        raise UsageError(f"{out} is inside the installed package; give a file or folder of yours")
+    # Refused before the records are even loaded: nothing is touched.
     try:
-        written = export.EXPORTERS[args.format](base, out)
+        if args.format == "sqlite":
+            export.check_sqlite_targets(out, args.force)
+        else:
+            outputs.check_folder(out.absolute(), args.force)
+    except outputs.WrongKind as exc:
+        raise UsageError(str(exc)) from None
+    base = _base(args)
+    try:
+        written = export.EXPORTERS[args.format](base, out, force=args.force)
     except OSError as exc:
         raise KBError(f"cannot write {out}: {exc.strerror or exc}") from None
     for path in written:
