@@ -292,7 +292,10 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     base = _base(args, writes=True)
     start = time.perf_counter()
-    out = build.build_site(base, args.out, args.jobs, force=args.force)
+    try:
+        out = build.build_site(base, args.out, args.jobs, force=args.force)
+    except OSError as exc:  # a folder that cannot be written: the old site is left as it was
+        raise KBError(f"cannot write {args.out or 'site'}: {exc.strerror or exc}") from None
     pages = sum(1 for _ in out.rglob("*.html"))
     print(f"built {pages} pages into {out} in {time.perf_counter() - start:.1f} s; "
           f"open {out / 'index.html'}")
@@ -338,7 +341,13 @@ def cmd_schema(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.out} is a file; give a folder")
     if project.inside_package(args.out):
         raise UsageError(f"{args.out} is inside the installed package; give a folder of yours")
-    for path in schema.write_schemas(args.out):
+    from kb.errors import cannot_write
+
+    try:
+        written = schema.write_schemas(args.out)
+    except OSError as exc:
+        raise cannot_write(Path(exc.filename) if exc.filename else args.out, exc) from None
+    for path in written:
         print(f"wrote {path}")
     return 0
 

@@ -45,6 +45,16 @@ class WrongKind(OutputRefused):
     """A file where a folder belongs, or a folder where a file belongs."""
 
 
+@contextmanager
+def _writing(target: Path) -> Iterator[None]:
+    """System errors while writing ``target``'s output, said of the target itself (the user
+    never named the staged copy)."""
+    try:
+        yield
+    except OSError as exc:
+        raise OutputRefused(f"cannot write {_show(target)}: {exc.strerror or exc}") from None
+
+
 def _entries(folder: Path) -> Iterator[tuple[str, bool]]:
     """Every entry below ``folder`` as (POSIX path relative to it, is a regular file), without
     following symbolic links."""
@@ -211,17 +221,20 @@ def staged_folder(target: Path, force: bool = False) -> Iterator[Path]:
     kill, ``target`` is left as it was and the staged folder is removed."""
     target = target.absolute()
     check_folder(target, force)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    clear_stale(target)
+    with _writing(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        clear_stale(target)
     staged = _staging_name(target, "new")
     with Watcher() as watcher:
         watcher.remove_if_killed(staged)
-        remove(staged)
-        staged.mkdir()
         try:
+            with _writing(target):
+                remove(staged)
+                staged.mkdir()
             yield staged
-            write_manifest(staged)
-            _swap_in(staged, target, watcher)
+            with _writing(target):
+                write_manifest(staged)
+                _swap_in(staged, target, watcher)
         finally:
             remove(staged)
             watcher.forget(staged)
@@ -269,14 +282,19 @@ def write_file(target: Path, write: Callable[[Path], None], watcher: Watcher) ->
     """``write`` a file beside ``target`` and move it into place in one step (a link at
     ``target`` is replaced as a link, never written through)."""
     target = target.absolute()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    clear_stale(target)
+    with _writing(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        clear_stale(target)
     staged = _staging_name(target, "new")
     watcher.remove_if_killed(staged)
     try:
-        remove(staged)
-        write(staged)
-        os.replace(staged, target)
+        with _writing(target):
+            remove(staged)
+            # Created here, so a place that cannot be written is said so plainly rather than
+            # by whatever library ``write`` uses.
+            staged.touch()
+            write(staged)
+            os.replace(staged, target)
     finally:
         remove(staged)
         watcher.forget(staged)

@@ -12,6 +12,23 @@ import kb
 
 FIXTURES = Path(__file__).parent / "fixtures"
 VALID = FIXTURES / "valid" / "records"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def copy_project(project: Path) -> Path:
+    """A checkout's site sources (mkdocs.yml, docs/) with the valid fixture records."""
+    project.mkdir(exist_ok=True)
+    for name in ("mkdocs.yml", "CONTRIBUTING.md"):
+        shutil.copy(ROOT / name, project)
+    shutil.copytree(ROOT / "docs", project / "docs")
+    shutil.copytree(VALID, project / "records")
+    return project
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A throwaway project (site sources and the small valid records), safe to build in."""
+    return copy_project(tmp_path / "project")
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 import chromium
 import pytest
+from conftest import copy_project
 
 import kb
 from kb.site import build
@@ -28,16 +29,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-def _project(project: Path) -> Path:
-    """A checkout's site sources (mkdocs.yml, docs/) with the valid fixture records."""
-    project.mkdir(exist_ok=True)
-    for name in ("mkdocs.yml", "CONTRIBUTING.md"):
-        shutil.copy(ROOT / name, project)
-    shutil.copytree(ROOT / "docs", project / "docs")
-    shutil.copytree(ROOT / "tests" / "fixtures" / "valid" / "records", project / "records")
-    return project
-
-
 @pytest.fixture(scope="session")
 def site(tmp_path_factory, base) -> Path:
     return build.build_site(base, tmp_path_factory.mktemp("site") / "site")
@@ -45,7 +36,7 @@ def site(tmp_path_factory, base) -> Path:
 
 @pytest.fixture(scope="session")
 def xss_site(tmp_path_factory) -> Path:
-    project = _project(tmp_path_factory.mktemp("xss"))
+    project = copy_project(tmp_path_factory.mktemp("xss"))
     for kind in ("chips", "sources", "organizations", "rules"):
         for path in (ROOT / "tests" / "fixtures" / "xss" / kind).glob("*.yaml"):
             shutil.copy(path, project / "records" / kind)
@@ -253,7 +244,7 @@ def test_serve_rerenders_when_a_record_changes(tmp_path):
     import time
     import urllib.request
 
-    project = _project(tmp_path / "project")
+    project = copy_project(tmp_path / "project")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -347,7 +338,7 @@ def test_pages_china_status_skips_only_chips_that_need_no_licence(base, day):
 def test_a_broken_link_in_the_docs_fails_the_build_saying_where(tmp_path, capsys):
     from kb.cli import main
 
-    project = _project(tmp_path / "project")
+    project = copy_project(tmp_path / "project")
     with (project / "docs" / "methodology.md").open("a") as doc:
         doc.write("\nSee [nothing](no-such-page.md).\n")
     assert main(["build", "--records", str(project / "records")]) == 1
