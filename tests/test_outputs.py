@@ -380,3 +380,29 @@ def test_an_export_killed_at_any_point_leaves_the_old_export_or_the_new(tmp_path
         seen.append("new" if now == new else "old")
         assert list(tmpdir.iterdir()) == []
     assert "old" in seen
+
+
+def test_a_killed_kb_serve_leaves_no_temporary_site(project, tmp_path):
+    import socket
+
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "kb", "serve", "--port", str(port)],
+                            cwd=project, env={**os.environ, "TMPDIR": str(tmpdir)},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:  # the first build done: its temporary site exists
+            if "rebuilt in" in line:
+                break
+        assert any(p.name.startswith("kb-serve-") for p in tmpdir.iterdir())
+    finally:
+        proc.kill()
+        proc.wait(timeout=20)
+    assert _wait_until(lambda: list(tmpdir.iterdir()) == []), list(tmpdir.iterdir())
+    assert _wait_until(lambda: not _processes_in_group(proc.pid))
+    assert (project / "build" / "docs" / outputs.MANIFEST).is_file()
