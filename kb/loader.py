@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import difflib
 import gc
+import math
 import os
 import types
 import typing
@@ -15,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from kb import models, yamlsafe
+from kb import crosscheck, models, yamlsafe
 from kb.errors import Problem, RecordsInvalid, display_path
 from kb.models.chip import FIGURE_FIELDS
 from kb.models.common import Citation, covered
@@ -316,6 +317,7 @@ def _cross_check(records: dict[str, dict[str, Any]], files: dict[tuple[str, str]
                                    "unknown-reference",
                                    f"rule '{ref.rule}' has no control '{ref.control}' "
                                    f"(it has: {ids})")
+    crosscheck.run(ck)
     return ck.problems
 
 
@@ -421,15 +423,22 @@ def _from_pydantic(
     elif kind in ("float_type", "float_parsing", "int_type", "int_parsing", "int_from_float"):
         code = "wrong-type"
         msg = f"expected a number; found {_show(value)}"
-        if isinstance(value, str):
+        if isinstance(value, bool):
+            msg += " (YAML reads yes/no/true/false as booleans)"
+        elif isinstance(value, str):
             digits = value.replace(",", "").replace("_", "").replace(" ", "")
             try:
-                float(digits)
-                msg += (f"; write {digits} without quotes" if digits == value
-                        else f"; write {digits}, not '{value}'")
+                # "nan", "inf" and "1e999" read as floats too, but are no figures to suggest.
+                if math.isfinite(float(digits)):
+                    msg += (f"; write {digits} without quotes" if digits == value
+                            else f"; write {digits}, not '{value}'")
             except ValueError:
                 if any(u in value.lower() for u in ("gb", "tb", "mm", "tflop", "w", "%")):
                     msg += "; the unit is in the field name, write the number alone"
+    elif kind == "finite_number":
+        code = "not-finite"
+        msg = (f"expected a finite number; found {_show(value)} (YAML reads 1e999 and larger as "
+               "infinity, .inf and .nan as no number at all): give the figure itself")
     elif kind in ("bool_type", "bool_parsing"):
         code = "wrong-type"
         msg = f"expected true or false; found {_show(value)}"

@@ -9,18 +9,20 @@ from pydantic import Field, ValidationInfo, computed_field, field_validator
 from kb import metrics
 from kb.models.common import (
     Citation,
-    Day,
     Disputed,
+    Number,
     PartialDate,
+    PastDay,
     Record,
     ShortText,
     Slug,
+    StrictBool,
     Text,
     partial_start,
 )
 
 OperandType = Literal["fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "fp6", "fp4", "int8", "int4"]
-Positive = Annotated[float, Field(gt=0, strict=True)]
+Positive = Annotated[Number, Field(gt=0)]
 
 # Fields that hold a figure and so need a citation when present (dotted for nested ones).
 FIGURE_FIELDS: tuple[str, ...] = (
@@ -51,7 +53,7 @@ class Chip(Record):
     family: ShortText | None = None
     released: PartialDate | None = None
     """Release (or first announcement, as the notes say), YYYY-MM-DD or YYYY-MM."""
-    datacenter: Annotated[bool, Field(strict=True)] | None = None
+    datacenter: StrictBool | None = None
     """Designed or marketed for use in data centres (a rule criterion)."""
     foundry: Slug | None = None
     process: ShortText | None = None
@@ -60,13 +62,13 @@ class Chip(Record):
     transistors_billion: Positive | None = None
     dense_tops: dict[OperandType, Positive] = Field(default_factory=dict)
     """Dense (no sparsity) peak tera-operations per second, per operand type."""
-    dense_tops_complete: Annotated[bool, Field(strict=True)] = True
+    dense_tops_complete: StrictBool = True
     """false when the recorded operand types leave out some the chip supports (no source gives
     them): TPP and performance density are then lower bounds, and the engine says so."""
     stated_tpp: Positive | None = None
     """A TPP figure stated by the vendor or a regulator, checked against the computed one."""
     memory: Memory | None = None
-    interconnect_gb_s: Annotated[float, Field(ge=0, strict=True)] | None = None
+    interconnect_gb_s: Annotated[Number, Field(ge=0)] | None = None
     """Aggregate bidirectional chip-to-chip transfer rate in GB/s."""
     tdp_w: Positive | None = None
     form_factor: ShortText | None = None
@@ -76,7 +78,7 @@ class Chip(Record):
     notes: Text | None = None
     citations: list[Citation] = Field(default_factory=list)
     disputed: list[Disputed] = Field(default_factory=list)
-    last_reviewed: Day | None = None
+    last_reviewed: PastDay | None = None
     """When the record was last checked against its sources (YYYY-MM-DD)."""
 
     @field_validator("stated_tpp")

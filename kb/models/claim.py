@@ -2,15 +2,27 @@
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from kb.models.common import Day, PartialDate, Record, ShortText, Slug, Text, Tier
+from kb.models.common import (
+    Number,
+    PastDay,
+    PastPartialDate,
+    Problems,
+    Record,
+    ShortText,
+    Slug,
+    Text,
+    Tier,
+    partial_start,
+)
 
 
 class ClaimedFigure(Record):
     """One figure a claim states, exactly as stated."""
 
-    value: float
+    value: Number
+    """The number as stated; a range or a word such as "most" goes in ``what``."""
     unit: ShortText
     """What the number counts, e.g. "million USD", "percent", "times per year"."""
     what: Text
@@ -47,7 +59,7 @@ class Claim(Record):
     """Who made it (a person, with their role, or an organization)."""
     organization: Slug | None = None
     """The claimant's organization, when it is in records/organizations/."""
-    made: PartialDate
+    made: PastPartialDate
     """When the claim was made."""
     where: ShortText
     """Where it was made: the report, interview, filing or post."""
@@ -59,5 +71,17 @@ class Claim(Record):
     """Why the verdict, from the evidence."""
     evidence: list[Evidence] = Field(min_length=1)
     related: Related = Field(default_factory=Related)
-    last_reviewed: Day
+    last_reviewed: PastDay
     """When the claim and its evidence were last checked."""
+
+    @model_validator(mode="after")
+    def _reviewed_after_made(self) -> "Claim":
+        made = partial_start(self.made)
+        if made is not None and self.last_reviewed < made:
+            found = Problems("Claim")
+            found.add(("last_reviewed",), self.last_reviewed.isoformat(),
+                      f"last_reviewed {self.last_reviewed.isoformat()} is before the claim was "
+                      f"made ({self.made}): a claim can only be checked once it is made",
+                      "date_order")
+            found.raise_any()
+        return self

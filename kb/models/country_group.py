@@ -3,9 +3,19 @@
 import datetime as dt
 import itertools
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
-from kb.models.common import Citation, CountryCode, Day, Record, ShortText, Slug, Text
+from kb.models.common import (
+    Citation,
+    CountryCode,
+    Day,
+    PastDay,
+    Problems,
+    Record,
+    ShortText,
+    Slug,
+    Text,
+)
 
 
 class Membership(Record):
@@ -18,6 +28,16 @@ class Membership(Record):
     """Last day of membership; empty means still a member."""
     source: Slug | None = None
     """The instrument or document that made the change, when it differs from the group's."""
+
+    @model_validator(mode="after")
+    def _order(self) -> "Membership":
+        if self.from_ and self.to and self.to < self.from_:
+            found = Problems("Membership")
+            found.add(("to",), self.to.isoformat(),
+                      f"membership ends ({self.to.isoformat()}) before it starts (from "
+                      f"{self.from_.isoformat()})", "date_order")
+            found.raise_any()
+        return self
 
     def holds_on(self, day: dt.date) -> bool:
         return (self.from_ is None or self.from_ <= day) and (self.to is None or day <= self.to)
@@ -34,7 +54,7 @@ class CountryGroup(Record):
     description: Text | None = None
     members: list[Membership] = Field(min_length=1)
     citations: list[Citation] = Field(default_factory=list)
-    last_reviewed: Day | None = None
+    last_reviewed: PastDay | None = None
     """When the record was last checked against its sources (YYYY-MM-DD)."""
 
     @field_validator("members")
@@ -42,8 +62,6 @@ class CountryGroup(Record):
     def _no_overlap(cls, members: list[Membership]) -> list[Membership]:
         spans: dict[str, list[Membership]] = {}
         for m in members:
-            if m.from_ and m.to and m.from_ > m.to:
-                raise ValueError(f"{m.country}: membership ends before it starts")
             spans.setdefault(m.country, []).append(m)
         for country, items in spans.items():
             items.sort(key=lambda m: m.from_ or dt.date.min)

@@ -9,9 +9,9 @@ from typing import Annotated, Any, Optional
 from pydantic import BeforeValidator, Field, WithJsonSchema, create_model, model_validator
 
 from kb.metrics import METRICS
-from kb.models.common import Day, Record, ShortText
+from kb.models.common import Day, Number, Record, ShortText, StrictBool
 
-StrictNumber = Annotated[float, Field(strict=True)]
+StrictNumber = Number
 
 
 class _Test(Record):
@@ -79,7 +79,7 @@ TextTest = Annotated[
         }},
     ]}),
 ]
-BoolTest = Annotated[bool, Field(strict=True)]
+BoolTest = StrictBool
 
 _TEST_FOR = {"number": NumberTest, "date": DateTest, "text": TextTest, "bool": BoolTest}
 

@@ -7,8 +7,11 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from kb.models.common import (
     Citation,
     CountryCode,
-    Day,
+    Number,
     PartialDate,
+    PastDay,
+    PastPartialDate,
+    Problems,
     Record,
     ShortText,
     Slug,
@@ -16,7 +19,7 @@ from kb.models.common import (
     partial_start,
 )
 
-Percent = Annotated[float, Field(ge=0, le=100, strict=True)]
+Percent = Annotated[Number, Field(ge=0, le=100)]
 
 
 class MarketShare(Record):
@@ -41,10 +44,10 @@ class MarketShare(Record):
     value_pct_high: Percent | None = None
     qualifier: Literal["about", "at-least", "at-most", "exact"] = "about"
     quote: Text | None = None
-    published: PartialDate | None = None
+    published: PastPartialDate | None = None
     notes: Text | None = None
     citations: list[Citation] = Field(default_factory=list)
-    last_reviewed: Day | None = None
+    last_reviewed: PastDay | None = None
     """When the record was last checked against its sources (YYYY-MM-DD)."""
 
     @field_validator("value_pct", "value_pct_low", "value_pct_high")
@@ -65,6 +68,13 @@ class MarketShare(Record):
             raise ValueError("a range needs both value_pct_low and value_pct_high")
         if has_range and self.value_pct_low > self.value_pct_high:  # type: ignore[operator]
             raise ValueError("value_pct_low is above value_pct_high")
+        published = partial_start(self.published)
+        if self.last_reviewed and published and self.last_reviewed < published:
+            found = Problems("MarketShare")
+            found.add(("last_reviewed",), self.last_reviewed.isoformat(),
+                      f"last_reviewed {self.last_reviewed.isoformat()} is before the estimate was "
+                      f"published ({self.published})", "date_order")
+            found.raise_any()
         return self
 
     @field_validator("period_end")

@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from kb.models.common import Citation, CountryCode, Day, Record, ShortText, Slug, Text
+from kb.models.common import Citation, CountryCode, PastDay, Record, ShortText, Slug, Text
 from kb.models.source import HttpsUrl
 
 
@@ -20,5 +20,5 @@ class Organization(Record):
     aliases: list[ShortText] = Field(default_factory=list)
     notes: Text | None = None
     citations: list[Citation] = Field(default_factory=list)
-    last_reviewed: Day | None = None
+    last_reviewed: PastDay | None = None
     """When the record was last checked against its sources (YYYY-MM-DD)."""

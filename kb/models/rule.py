@@ -5,7 +5,18 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from kb.models.common import Citation, CountryCode, Day, Record, ShortText, Slug, Text
+from kb.models.common import (
+    Citation,
+    CountryCode,
+    Day,
+    PastDay,
+    Problems,
+    Record,
+    ShortText,
+    Slug,
+    StrictBool,
+    Text,
+)
 from kb.models.criteria import Criterion
 from kb.models.source import HttpsUrl
 
@@ -38,11 +49,11 @@ LicencePolicy = Literal[
 class RuleDates(Record):
     """The dates that matter for an instrument; publication and effect are different things."""
 
-    announced: Day | None = None
-    public_inspection: Day | None = None
+    announced: PastDay | None = None
+    public_inspection: PastDay | None = None
     """Federal Register public-inspection day; a rule may take effect "on display", before
     publication."""
-    published: Day | None = None
+    published: PastDay | None = None
     effective: Day | None = None
     compliance: Day | None = None
     """Day from which compliance is required, where later than the effective date."""
@@ -50,28 +61,56 @@ class RuleDates(Record):
     end: Day | None = None
     """Last day in force (rescinded, replaced, expired)."""
 
+    def first_public(self) -> tuple[str, dt.date] | None:
+        """The earliest public act (announcement, public display, publication): name and day."""
+        acts = [(name, day) for name, day in (("announced", self.announced),
+                                              ("public_inspection", self.public_inspection),
+                                              ("published", self.published)) if day]
+        return min(acts, key=lambda act: act[1]) if acts else None
+
+    def first_day(self) -> tuple[str, dt.date] | None:
+        """The first day in force as :attr:`Rule.start` reads it: name and day."""
+        for name in ("effective", "published", "announced"):
+            if getattr(self, name):
+                return name, getattr(self, name)
+        return None
+
     @model_validator(mode="after")
     def _order(self) -> "RuleDates":
-        # Interim final rules often take effect on public display or announcement, days before
-        # Federal Register publication; what can never be is effect before any public act.
-        if self.published and self.effective:
-            earliest = min(d for d in (self.published, self.public_inspection, self.announced) if d)
-            if self.effective < earliest:
-                raise ValueError(
-                    "effective date is before publication; give public_inspection (or announced) "
-                    "if the rule took effect on display"
-                )
-        if self.effective and self.end and self.end < self.effective:
-            raise ValueError("end is before effective")
-        if self.announced and self.published and self.published < self.announced:
-            raise ValueError("published is before announced")
+        # Whether effect may precede every public act depends on the instrument (a licence
+        # letter binds on notice): Rule checks that; here, the orders no instrument changes.
+        found = Problems("RuleDates")
+        if self.published:
+            for name in ("announced", "public_inspection"):
+                earlier = getattr(self, name)
+                if earlier and self.published < earlier:
+                    found.add(("published",), self.published.isoformat(),
+                              f"published {self.published} is before {name} {earlier}",
+                              "date_order")
+                    break
+        start = self.first_day()
+        if self.compliance and start and self.compliance < start[1]:
+            found.add(("compliance",), self.compliance.isoformat(),
+                      f"compliance {self.compliance} is before {start[0]} {start[1]}: compliance "
+                      "is required from the day the rule takes effect or later", "date_order")
+        public = self.first_public()
+        if self.comment_deadline and public and self.comment_deadline < public[1]:
+            found.add(("comment_deadline",), self.comment_deadline.isoformat(),
+                      f"comment_deadline {self.comment_deadline} is before {public[0]} "
+                      f"{public[1]}: comments are invited once a rule is made public",
+                      "date_order")
+        if self.end and start and self.end < start[1]:
+            found.add(("end",), self.end.isoformat(),
+                      f"end {self.end} is before {start[0]} {start[1]}: the last day in force "
+                      "comes after the first", "date_order")
+        found.raise_any()
         return self
 
 
 class Reach(Record):
     """Where a licence is needed: countries and groups, less exclusions."""
 
-    worldwide: bool = False
+    worldwide: StrictBool = False
     countries: list[CountryCode] = Field(default_factory=list)
     groups: list[Slug] = Field(default_factory=list)
     """Country-group ids; membership is read on the date asked about."""
@@ -155,8 +194,17 @@ class Control(Record):
         if self.effect == "licence-requirement" and self.policy_of:
             raise ValueError("policy_of is for controls with effect: review-policy")
         if self.effective and self.end and self.end < self.effective:
-            raise ValueError("end is before effective")
+            found = Problems("Control")
+            found.add(("end",), self.end.isoformat(),
+                      f"end {self.end} is before effective {self.effective}: the last day in "
+                      "force comes after the first", "date_order")
+            found.raise_any()
         return self
+
+
+# Instruments that bind their addressee on notice, which may come before any public act (the
+# April 2025 H20 letter took effect on 2025-04-09 and was made public on 2025-04-15).
+BINDS_ON_NOTICE = ("licence-letter",)
 
 
 class Rule(Record):
@@ -182,7 +230,7 @@ class Rule(Record):
     """Where the official status is unusual, said plainly."""
     controls: list[Control] = Field(default_factory=list)
     citations: list[Citation] = Field(default_factory=list)
-    last_reviewed: Day | None = None
+    last_reviewed: PastDay | None = None
     """When the record was last checked against its sources (YYYY-MM-DD)."""
 
     @model_validator(mode="after")
@@ -192,6 +240,46 @@ class Rule(Record):
             if c.id in seen:
                 raise ValueError(f"control id '{c.id}' appears twice")
             seen.add(c.id)
+        return self
+
+    @model_validator(mode="after")
+    def _dates_against_instrument_and_controls(self) -> "Rule":
+        found = Problems("Rule")
+        public = self.dates.first_public()
+        on_notice = self.instrument in BINDS_ON_NOTICE
+        why = ("a rule takes effect on or after its first public act; give public_inspection or "
+               "announced if it took effect on display (only a licence letter binds its "
+               "addressee before any public act)")
+        effective = self.dates.effective
+        if public and effective and effective < public[1] and not on_notice:
+            found.add(("dates", "effective"), effective.isoformat(),
+                      f"effective {effective} is before {public[0]} {public[1]}: {why}",
+                      "date_order")
+        if public and self.last_reviewed and self.last_reviewed < public[1]:
+            found.add(("last_reviewed",), self.last_reviewed.isoformat(),
+                      f"last_reviewed {self.last_reviewed} is before {public[0]} {public[1]}: "
+                      "a rule can only be checked once it is public", "date_order")
+        end = self.dates.end
+        for i, control in enumerate(self.controls):
+            if control.effective and public and control.effective < public[1] and not on_notice:
+                found.add(("controls", i, "effective"), control.effective.isoformat(),
+                          f"effective {control.effective} is before the rule's {public[0]} "
+                          f"{public[1]}: {why}", "date_order")
+            if control.effective and end and control.effective > end:
+                found.add(("controls", i, "effective"), control.effective.isoformat(),
+                          f"effective {control.effective} is after the rule's end {end}: a "
+                          "control is in force only while its rule is", "date_order")
+            start = self.start
+            if control.end and control.effective is None and start and control.end < start:
+                found.add(("controls", i, "end"), control.end.isoformat(),
+                          f"end {control.end} is before the rule starts ({start}): the last "
+                          "day in force comes after the first", "date_order")
+            if control.end and end and control.end > end:
+                found.add(("controls", i, "end"), control.end.isoformat(),
+                          f"end {control.end} is after the rule's end {end}: a control is in "
+                          "force only while its rule is; drop the control's end or the rule's",
+                          "date_order")
+        found.raise_any()
         return self
 
     @property

@@ -1,24 +1,77 @@
 """Sources: the documents every figure in the records can be traced to."""
 
+import re
+import unicodedata
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, model_validator
 
-from kb.models.common import Day, PartialDate, Record, ShortText, Slug, Text
+from kb.models.common import (
+    PastDay,
+    PastPartialDate,
+    Problems,
+    Record,
+    ShortText,
+    Slug,
+    Text,
+    partial_start,
+)
+
+MAX_URL = 2000
+# What an address cannot hold raw (RFC 3986: white space, controls, "<>\^`{|}), and the
+# apostrophe too: a quote of either kind would end the attribute or link it is written into.
+_UNSAFE = re.compile(r"[\x00-\x20\x7f\"'<>\\^`{|}]")
+_NAMED = {" ": "a space", "\n": "a line break", "\r": "a carriage return", "\t": "a tab"}
+
+
+def _shown(value: str) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _bad_character(value: str) -> str | None:
+    found = _UNSAFE.search(value)
+    if found:
+        return found.group()
+    if not value.isascii():
+        # Letters of any script are fine in an address (browsers encode them); invisible and
+        # white-space characters are not.
+        for ch in value:
+            if ord(ch) > 127 and (ch.isspace()
+                                  or unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs")):
+                return ch
+    return None
 
 
 def _check_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
-        raise ValueError(
-            f"expected an http(s) address such as https://example.org/page; found {value!r}"
-        )
+    if len(value) > MAX_URL:
+        raise ValueError(f"not a URL: {len(value):,} characters; an address is at most "
+                         f"{MAX_URL:,}")
+    ch = _bad_character(value)
+    if ch is not None:
+        what = _NAMED.get(ch) or (f"the character {ch!r}" if ord(ch) > 32 and ord(ch) < 127
+                                  else f"the character U+{ord(ch):04X}")
+        fix = f"percent-encode it as %{ord(ch):02X}" if ord(ch) < 128 else "remove it"
+        raise ValueError(f"not a URL: {_shown(value)} holds {what}; {fix}")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise ValueError(f"not a URL: {_shown(value)}; its host or port cannot be read (a port is "
+                         "a number, an IPv6 host is written in [brackets])") from None
+    if parts.scheme not in ("http", "https") or not value.lower().startswith(parts.scheme + "://"):
+        raise ValueError(f"not a URL: {_shown(value)}; expected an http(s) address such as "
+                         "https://example.org/page")
+    if not parts.hostname:
+        raise ValueError(f"not a URL: {_shown(value)} names no host; expected an address such "
+                         "as https://example.org/page")
     return value
 
 
 HttpsUrl = Annotated[str, AfterValidator(_check_url)]
-"""An http or https URL (other schemes, such as javascript:, are refused)."""
+"""An http or https address with a host; other schemes (javascript:, file:), spaces, line
+breaks, quotes and control characters are refused."""
 
 
 class Source(Record):
@@ -27,10 +80,21 @@ class Source(Record):
     id: Slug
     title: ShortText
     publisher: ShortText
-    published: PartialDate | None = None
+    published: PastPartialDate | None = None
     url: HttpsUrl
     kind: Literal["regulation", "datasheet", "filing", "analysis", "news", "official-statement",
                   "reference"]
     notes: Text | None = None
-    last_reviewed: Day | None = None
+    last_reviewed: PastDay | None = None
     """When the record was last checked against its sources (YYYY-MM-DD)."""
+
+    @model_validator(mode="after")
+    def _reviewed_after_published(self) -> "Source":
+        published = partial_start(self.published)
+        if self.last_reviewed and published and self.last_reviewed < published:
+            found = Problems("Source")
+            found.add(("last_reviewed",), self.last_reviewed.isoformat(),
+                      f"last_reviewed {self.last_reviewed.isoformat()} is before the source was "
+                      f"published ({self.published})", "date_order")
+            found.raise_any()
+        return self
