@@ -41,9 +41,13 @@ class Diff:
 def records_at(ref: str, records: Path, into: Path) -> Path:
     """Extract ``records/`` as it was at ``ref`` into ``into``; return its path."""
     repo = _git(["rev-parse", "--show-toplevel"], records.parent).strip()
-    rel = records.resolve().relative_to(Path(repo).resolve()).as_posix()
     try:
-        raw = subprocess.run(["git", "-C", repo, "archive", "--format=tar", ref, rel],
+        rel = records.resolve().relative_to(Path(repo).resolve()).as_posix()
+    except ValueError:  # records/ is a link to a folder outside the checkout
+        raise DiffError(f"{records} is not inside the git checkout {repo}") from None
+    commit = resolve_commit(ref, repo)
+    try:
+        raw = subprocess.run(["git", "-C", repo, "archive", "--format=tar", commit, "--", rel],
                              capture_output=True, check=True).stdout
     except subprocess.CalledProcessError as exc:
         message = exc.stderr.decode("utf-8", "replace").strip()
@@ -54,6 +58,33 @@ def records_at(ref: str, records: Path, into: Path) -> Path:
     with tarfile.open(fileobj=io.BytesIO(raw)) as tar:
         tar.extractall(into, filter="data")
     return into / rel
+
+
+def resolve_commit(ref: str, repo: str | Path) -> str:
+    """The commit ``ref`` names, as a full hash.
+
+    Anything else is refused: ``git archive`` would take ``HEAD:records`` (a tree, whose paths
+    lack the ``records/`` prefix, so every record would read as added) or a path, and a ref
+    beginning with ``-`` would be read as an option.
+    """
+    if not ref or ref.startswith("-") or "\0" in ref:
+        raise DiffError(f"'{ref}' is not a git ref; give a commit, branch or tag such as HEAD~1 "
+                        "or origin/main")
+    found = subprocess.run(["git", "-C", str(repo), "rev-parse", "--verify", "--quiet",
+                            "--end-of-options", f"{ref}^{{commit}}"],
+                           capture_output=True, text=True)
+    if found.returncode == 0:
+        return found.stdout.strip()
+    exists = subprocess.run(["git", "-C", str(repo), "rev-parse", "--verify", "--quiet",
+                             "--end-of-options", ref], capture_output=True, text=True)
+    if exists.returncode == 0:
+        kind = subprocess.run(["git", "-C", str(repo), "cat-file", "-t", exists.stdout.strip()],
+                              capture_output=True, text=True).stdout.strip()
+        what = {"tree": "a folder's contents", "blob": "a file's contents"}.get(kind, "no commit")
+        raise DiffError(f"'{ref}' names {what}, not a commit; give a commit, branch or tag "
+                        "such as HEAD~1 or origin/main")
+    raise DiffError(f"no commit '{ref}' in {repo}; give a commit, branch or tag such as HEAD~1 "
+                    "or origin/main")
 
 
 def _git(args: list[str], cwd: Path) -> str:
@@ -121,9 +152,10 @@ def _timeline(base: KnowledgeBase, cid: str) -> str:
 
 
 def run(ref: str, records: Path) -> Diff:
-    new = loader.load(records)
     with tempfile.TemporaryDirectory(prefix="kb-diff-") as tmp:
+        # The ref first: a wrong one is refused before the records are loaded.
         old_root = records_at(ref, records, Path(tmp))
+        new = loader.load(records)
         result = loader.load_records(old_root)
         old = KnowledgeBase.from_records(result.records, root=old_root)
         if result.errors:

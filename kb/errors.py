@@ -28,11 +28,26 @@ class Problem:
         return f"{where}: [{tag}] {field}{self.message}"
 
     def format_github(self) -> str:
-        # GitHub workflow commands need %, CR and LF escaped in the message.
-        msg = f"[{self.code}] {self.field + ': ' if self.field else ''}{self.message}"
-        msg = msg.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        """A GitHub Actions annotation. A file name or message holding a line break would
+        otherwise end the command and start one of its own (``::add-mask::``,
+        ``::stop-commands::``), and a ',' or ':' in a file name would end its property early."""
+        msg = _github_data(f"[{self.code}] {self.field + ': ' if self.field else ''}"
+                           f"{self.message}")
         level = "error" if self.severity == "error" else "warning"
-        return f"::{level} file={self.path},line={self.line},col={self.col}::{msg}"
+        props = ",".join(f"{k}={_github_property(str(v))}" for k, v in
+                         (("file", self.path), ("line", self.line), ("col", self.col)))
+        return f"::{level} {props}::{msg}"
+
+
+def _github_data(text: str) -> str:
+    # As GitHub's own toolkit escapes a command's message (@actions/core, escapeData).
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _github_property(text: str) -> str:
+    # As @actions/core escapes a property value (escapeProperty): the message's escapes and
+    # the two characters that end a property.
+    return _github_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 class KBError(Exception):
@@ -53,6 +68,24 @@ class UnknownRecord(KBError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the whole message
         return str(self.args[0])
+
+
+def cannot_write(path: Path, exc: OSError) -> KBError:
+    """A plain error for a failed write of ``path``: "cannot write X: permission denied", or,
+    when a folder on the way is a file, which one."""
+    if isinstance(exc, (FileExistsError, NotADirectoryError)):
+        for parent in path.parents:
+            if parent.exists() or parent.is_symlink():
+                if not parent.is_dir():
+                    return KBError(f"cannot write {path}: {parent} is a file, not a folder")
+                break
+    return KBError(f"cannot write {path}: {os_reason(exc)}")
+
+
+def os_reason(exc: OSError) -> str:
+    """The system's reason in the middle of a sentence: "permission denied"."""
+    text = exc.strerror or str(exc) or type(exc).__name__
+    return text[:1].lower() + text[1:]
 
 
 def display_path(path: Path, root: Path | None) -> str:

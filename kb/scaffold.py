@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from pathlib import Path
 
-from kb.errors import KBError
+from kb.errors import KBError, cannot_write
 from kb.models.common import SLUG_PATTERN
 from kb.schema import editor_header
 
@@ -159,9 +160,11 @@ def new_record(records: Path, kind: str, rid: str, from_id: str | None = None) -
     """Write a commented template for a new record; never overwrite anything."""
     if kind not in KIND_FOLDERS:
         raise ScaffoldError(f"unknown kind '{kind}'; choose one of {', '.join(KIND_FOLDERS)}")
-    if not re.match(SLUG_PATTERN, rid) or len(rid) > 100:
+    if not _is_slug(rid):
         raise ScaffoldError(f"'{rid}' is not a valid id: use lowercase letters, digits and single "
                             "hyphens, e.g. 'acme-x1'")
+    if not records.is_dir():
+        raise ScaffoldError(f"no records folder at {records}")
     folder = KIND_FOLDERS[kind]
     path = records / folder / f"{rid}.yaml"
     if path.exists():
@@ -172,16 +175,51 @@ def new_record(records: Path, kind: str, rid: str, from_id: str | None = None) -
     if from_id is not None:
         if kind != "chip":
             raise ScaffoldError("--from works for chips only")
-        source = records / "chips" / f"{from_id}.yaml"
-        if not source.is_file():
-            raise ScaffoldError(f"no chip '{from_id}' to start from ({source} not found)")
+        source = _existing(records / folder, from_id, kind)
         body = _from_chip(source.read_text(encoding="utf-8"), rid, from_id)
     else:
         body = TEMPLATES[folder].format(id=rid, today=dt.date.today().isoformat())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("x", encoding="utf-8") as f:  # "x": fail rather than overwrite
-        f.write(f"{editor_header(folder)}\n{body}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("x", encoding="utf-8") as f:  # "x": fail rather than overwrite
+            f.write(f"{editor_header(folder)}\n{body}")
+    except FileExistsError as exc:
+        if path.exists() or path.is_symlink():  # created between the check above and now
+            raise ScaffoldError(f"{path} already exists; edit it instead") from None
+        raise cannot_write(path, exc) from None
+    except OSError as exc:
+        # Not ScaffoldError: the command was right, the folder is not writable (exit 1, not 2).
+        raise cannot_write(path, exc) from None
     return path
+
+
+def _is_slug(value: str) -> bool:
+    # fullmatch: with re.match the pattern's "$" also matches before a trailing newline.
+    return re.fullmatch(SLUG_PATTERN, value) is not None and len(value) <= 100
+
+
+def _existing(folder: Path, rid: str, kind: str) -> Path:
+    """The file of record ``rid`` in ``folder``, and nowhere else.
+
+    ``--from`` takes an id, never a path: "../rules/x" or "/etc/x" would copy any YAML the
+    user can read into a new record. A symlink inside the folder that leads out of it is refused
+    for the same reason.
+    """
+    known = sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+    # For a path such as "../chips/acme-x1.yaml" the id the user meant is its last part.
+    wanted = rid.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".yaml")
+    close = difflib.get_close_matches(wanted, known, n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    if not _is_slug(rid):
+        raise ScaffoldError(f"--from takes the id of a {kind} in {folder}, not a path: "
+                            f"'{rid}' is not an id{hint}")
+    source = folder / f"{rid}.yaml"
+    if not source.is_file():
+        raise ScaffoldError(f"no {kind} '{rid}' to start from ({source} not found){hint}")
+    if not source.resolve().is_relative_to(folder.resolve()):
+        raise ScaffoldError(f"{source} leads outside {folder}; start from a {kind} whose file "
+                            "is in that folder")
+    return source
 
 
 def _from_chip(text: str, rid: str, from_id: str) -> str:
