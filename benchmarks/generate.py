@@ -11,6 +11,7 @@ The output is the same for the same N.
 from __future__ import annotations
 
 import random
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -32,6 +33,18 @@ def generate(n_chips: int, out: Path, seed: int = 20261129) -> Path:
     for kind in ("rules", "country-groups", "organizations", "sources"):
         for path in (REAL / kind).glob("*.yaml"):
             shutil.copy(path, records / kind / path.name)
+    # A criterion may name only chips that exist: the real chips the real rules name, with their
+    # parents (variant_of), come along.
+    rules_text = " ".join(p.read_text(encoding="utf-8") for p in (REAL / "rules").glob("*.yaml"))
+    wanted = {p.stem for p in (REAL / "chips").glob("*.yaml")
+              if re.search(rf"(?<![a-z0-9-]){re.escape(p.stem)}(?![a-z0-9-])", rules_text)}
+    while wanted:
+        chip = wanted.pop()
+        text = (REAL / "chips" / f"{chip}.yaml").read_text(encoding="utf-8")
+        (records / "chips" / f"{chip}.yaml").write_text(text, encoding="utf-8")
+        parent = re.search(r"^variant_of: (\S+)$", text, re.M)
+        if parent and not (records / "chips" / f"{parent[1]}.yaml").exists():
+            wanted.add(parent[1])
     header = "# yaml-language-server: $schema=../../schemas/{}.schema.json\n"
     vendors = [f"synthetic-vendor-{i}" for i in range(max(1, n_chips // 20))]
     for vid in vendors:
@@ -45,7 +58,8 @@ def generate(n_chips: int, out: Path, seed: int = 20261129) -> Path:
         (records / "sources" / f"synthetic-source-{i}.yaml").write_text(
             header.format("source")
             + f"id: synthetic-source-{i}\ntitle: Synthetic datasheet {i}\npublisher: Synthetic\n"
-            f"published: 20{rng.randint(18, 26):02d}-{rng.randint(1, 12):02d}\n"
+            # Published before the review date: a source cannot be reviewed before it exists.
+            f"published: 20{rng.randint(18, 25):02d}-{rng.randint(1, 12):02d}\n"
             f"url: https://example.org/datasheets/{i}.pdf\nkind: datasheet\n"
             "last_reviewed: 2026-11-29\n")
     for i in range(n_chips):

@@ -177,6 +177,7 @@ def rule_lineage(ck: Reporter) -> None:
     never to itself and never round in a circle."""
     rules = ck.records["rules"]
     graph: dict[Hashable, list[tuple[Hashable, Edge]]] = {}
+    late: dict[tuple[str, Loc], str] = {}
     for rid, rule in rules.items():
         edges = graph[rid] = []
         for rel in LINEAGE:
@@ -192,15 +193,29 @@ def rule_lineage(ck: Reporter) -> None:
                 edges.append((other, (rel, (rel, i))))
                 mine, theirs = _made_public(rule), _made_public(target)
                 if mine and theirs and theirs > mine:
-                    ck.problem("rules", rid, (rel, i), "date-order",
-                               f"'{other}' was made public on {theirs}, after this rule "
-                               f"({mine}): a rule can only {verb} rules that came before it")
-    for rid, (nodes, edges) in cycles(graph).items():
+                    late[(rid, (rel, i))] = (f"'{other}' was made public on {theirs}, after this "
+                                             f"rule ({mine}): a rule can only {verb} rules that "
+                                             "came before it")
+    found = cycles(graph)
+    for rid, (nodes, edges) in found.items():
         rels = list(dict.fromkeys(rel for rel, _ in edges))
         verb = "forms" if len(rels) == 1 else "form"
         ck.problem("rules", rid, edges[0][1], "reference-cycle",
                    f"{' and '.join(rels)} {verb} a cycle: {' -> '.join(nodes)}; a rule amends, "
                    "replaces or ends only rules that came before it")
+    _report_late(ck, late, found, lambda node: node)
+
+
+def _report_late(ck: Reporter, late: dict[tuple[str, Loc], str],
+                 found: dict[Any, tuple[list[Any], list[Edge]]],
+                 rule_of: Callable[[Any], str]) -> None:
+    """Date-order problems of references, except those on a reported cycle: there the cycle is
+    the problem, and a second message on the same line would only repeat it."""
+    on_cycle = {(rule_of(nodes[k]), edge[1]) for nodes, edges in found.values()
+                for k, edge in enumerate(edges)}
+    for (rid, loc), message in late.items():
+        if (rid, loc) not in on_cycle:
+            ck.problem("rules", rid, loc, "date-order", message)
 
 
 def _controls(rule: Rule) -> dict[str, Any]:
@@ -213,6 +228,7 @@ def superseded_controls(ck: Reporter) -> None:
     leaves a control that is never in force."""
     rules = ck.records["rules"]
     graph: dict[Hashable, list[tuple[Hashable, Edge]]] = {}
+    late: dict[tuple[str, Loc], str] = {}
     for rid, rule in rules.items():
         for ci, control in enumerate(rule.controls):
             edges = graph[(rid, control.id)] = []
@@ -230,15 +246,17 @@ def superseded_controls(ck: Reporter) -> None:
                 edges.append(((ref.rule, ref.control), ("supersedes", loc)))
                 theirs, _ = target_rule.control_span(target)  # type: ignore[union-attr]
                 if start and theirs and theirs >= start:
-                    ck.problem("rules", rid, loc, "date-order",
-                               f"'{ref.rule} {ref.control}' starts {theirs}, not before this "
-                               f"control ({start}): a superseded control ends the day before "
-                               "its successor starts, so it would never be in force")
-    for (rid, _), (nodes, edges) in cycles(graph).items():
+                    late[(rid, loc)] = (f"'{ref.rule} {ref.control}' starts {theirs}, not before "
+                                        f"this control ({start}): a superseded control ends the "
+                                        "day before its successor starts, so it would never be "
+                                        "in force")
+    found = cycles(graph)
+    for (rid, _), (nodes, edges) in found.items():
         spelled = " -> ".join(f"{r} {c}" for r, c in nodes)
         ck.problem("rules", rid, edges[0][1], "reference-cycle",
                    f"supersedes forms a cycle: {spelled}; a control supersedes only controls "
                    "that started before it")
+    _report_late(ck, late, found, lambda node: node[0])
 
 
 def policy_targets(ck: Reporter) -> None:
@@ -383,7 +401,8 @@ def resolve(model: type[BaseModel], path: str) -> tuple[str | None, Any]:
     done: list[str] = []
     for part in path.split("."):
         children = _children(annotation)
-        where = f"'{'.'.join(done)}'" if done else f"a {_LABELS[model]} record"
+        label = _LABELS[model]
+        where = f"'{'.'.join(done)}'" if done else f"{_ARTICLE[label]} {label} record"
         if children is None:
             return (f"'{'.'.join(done)}' holds a value, not fields: cite '{'.'.join(done)}'",
                     None)
@@ -400,6 +419,7 @@ def resolve(model: type[BaseModel], path: str) -> tuple[str | None, Any]:
 
 _LABELS: dict[Any, str] = {model: folder.removesuffix("s").replace("-", " ")
                            for folder, model in models.KINDS.items()}
+_ARTICLE = {label: "an" if label[0] in "aeiou" else "a" for label in _LABELS.values()}
 
 
 def citation_fields(ck: Reporter) -> None:
@@ -447,8 +467,14 @@ def _check_disputed(ck: Reporter, kind: str, rid: str, model: type[BaseModel], i
         return
     wanted = _leaf(annotation)
     value = disputed.value
-    found = ("true or false" if isinstance(value, bool)
-             else "text" if isinstance(value, str) else "a number")
+    if isinstance(value, bool):
+        found = "true or false"
+        shown = f"{str(value).lower()} (YAML reads yes/no/true/false as booleans)"
+    elif isinstance(value, str):
+        found, shown = "text", f"text {value!r}"
+    else:
+        found = "a number"
+        shown = f"the number {value}" + ("; quote it" if wanted == "text" else "")
     if wanted and found != wanted:
         ck.problem(kind, rid, ("disputed", i, "value"), "wrong-type",
-                   f"'{disputed.field}' holds {wanted}; found {found} {value!r}")
+                   f"'{disputed.field}' holds {wanted}; found {shown}")

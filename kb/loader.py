@@ -432,8 +432,12 @@ def _from_pydantic(
                 if math.isfinite(float(digits)):
                     msg += (f"; write {digits} without quotes" if digits == value
                             else f"; write {digits}, not '{value}'")
+                else:
+                    msg += "; that is no figure: give the number itself"
             except ValueError:
-                if any(u in value.lower() for u in ("gb", "tb", "mm", "tflop", "w", "%")):
+                if digits.lower().lstrip("+-.") in ("nan", "inf", "infinity"):  # YAML's .nan
+                    msg += "; that is no figure: give the number itself"
+                elif any(u in value.lower() for u in ("gb", "tb", "mm", "tflop", "w", "%")):
                     msg += "; the unit is in the field name, write the number alone"
     elif kind == "finite_number":
         code = "not-finite"

@@ -105,7 +105,8 @@ def _in_range(day: dt.date, past: bool = False) -> None:
     if past and day > dt.date.today():
         raise ValueError(f"date {day.isoformat()} is in the future: {PAST_ONLY}")
     if day > latest_allowed():
-        raise ValueError(f"date {day.isoformat()} is more than a year in the future")
+        raise ValueError(f"date {day.isoformat()} is more than a year in the future; a scheduled "
+                         "date (effective, compliance, end, release) may be up to a year ahead")
 
 
 def _parse_past_day(value: Any) -> dt.date:
