@@ -14,6 +14,7 @@ import types
 import typing
 from collections import deque
 from collections.abc import Callable, Hashable, Iterator
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal, Protocol
 
@@ -128,40 +129,126 @@ def _strong_components(graph: dict[Hashable, list[tuple[Hashable, Edge]]]) -> li
     return out
 
 
-def cycles(graph: dict[Hashable, list[tuple[Hashable, Edge]]]
-           ) -> dict[Any, tuple[list[Any], list[Edge]]]:
-    """For every node on a cycle of two or more nodes: a shortest cycle through it, as its nodes
-    (from the node back to it) and the edges between them. Self-references are left to the
-    caller, which words them differently."""
-    found: dict[Any, tuple[list[Any], list[Edge]]] = {}
+@dataclass(frozen=True)
+class Cycle:
+    """A way round from a node back to it."""
+
+    nodes: list[Any]
+    """From the node round to it again; the middle is left out of a long one (see length)."""
+    first: Edge
+    """The reference that leaves the node on this way round: where the problem is reported."""
+    labels: list[str]
+    """The relations on the way (amends, replaces...), in order, each once."""
+    length: int
+    """References on the whole way round."""
+
+    def spell(self, name: Callable[[Any], str] = str) -> str:
+        names = [name(n) for n in self.nodes]
+        if self.length == len(names) - 1:
+            return " -> ".join(names)
+        return " -> ".join(names[:-1]) + f" -> ... -> {names[-1]} ({self.length} references)"
+
+
+SPELL_AT_MOST = 12
+"""Nodes a cycle message names before it leaves the middle out."""
+SMALL_COMPONENT = 64
+"""Up to this many nodes on cycles that touch, each gets its shortest cycle (a search per node);
+a larger tangle gets a linear walk per node through one root instead."""
+
+
+def cycles(graph: dict[Hashable, list[tuple[Hashable, Edge]]]) -> dict[Any, Cycle]:
+    """For every node on a cycle of two or more nodes, a cycle through it. Self-references are
+    left to the caller, which words them differently. Finding the nodes is linear (Tarjan's
+    algorithm); naming the cycles is too, but for small tangles of cycles (the only ones real
+    records could have), which get each node's shortest cycle."""
+    found: dict[Any, Cycle] = {}
     for component in _strong_components(graph):
         if len(component) < 2:
             continue
         members = set(component)
-        for start in component:
-            # Breadth-first inside the component: the shortest way back to the start.
-            back: dict[Any, tuple[Any, Edge]] = {}
-            queue = deque([start])
-            while queue and start not in back:
-                node = queue.popleft()
-                for target, edge in graph[node]:
-                    if target in members and target not in back and target != node:
-                        back[target] = (node, edge)
-                        if target == start:
-                            break
-                        queue.append(target)
-            nodes, edges = [start], []
-            node = start
-            while True:
-                node, edge = back[node]
-                nodes.append(node)
-                edges.append(edge)
-                if node == start:
-                    break
-            nodes.reverse()
-            edges.reverse()
-            found[start] = (nodes, edges)
+        if len(component) <= SMALL_COMPONENT:
+            for start in component:
+                found[start] = _shortest_cycle(graph, members, start)
+        else:
+            found.update(_cycles_through_root(graph, members, component[0]))
     return found
+
+
+def _cycle(nodes: list[Any], edges: list[Edge], labels: list[str] | None = None,
+           length: int | None = None) -> Cycle:
+    total = len(edges) if length is None else length
+    shown = nodes if total < SPELL_AT_MOST else [*nodes[:SPELL_AT_MOST], nodes[0]]
+    return Cycle(shown, edges[0], labels or list(dict.fromkeys(rel for rel, _ in edges)), total)
+
+
+def _shortest_cycle(graph: dict[Hashable, list[tuple[Hashable, Edge]]], members: set[Any],
+                    start: Any) -> Cycle:
+    # Breadth-first inside the component: the shortest way back to the start.
+    back: dict[Any, tuple[Any, Edge]] = {}
+    queue = deque([start])
+    while queue and start not in back:
+        node = queue.popleft()
+        for target, edge in graph[node]:
+            if target in members and target not in back and target != node:
+                back[target] = (node, edge)
+                if target == start:
+                    break
+                queue.append(target)
+    nodes, edges = [start], []
+    node = start
+    while True:
+        node, edge = back[node]
+        nodes.append(node)
+        edges.append(edge)
+        if node == start:
+            break
+    nodes.reverse()
+    edges.reverse()
+    return _cycle(nodes, edges)
+
+
+def _cycles_through_root(graph: dict[Hashable, list[tuple[Hashable, Edge]]], members: set[Any],
+                         root: Any) -> dict[Any, Cycle]:
+    # One search forward from the root and one backward give every node a way to the root and
+    # back; each node's message names the first steps of it, so the whole is linear.
+    incoming: dict[Any, list[tuple[Any, Edge]]] = {m: [] for m in members}
+    labels: dict[str, None] = {}
+    for node in members:
+        for target, edge in graph[node]:
+            if target in members and target != node:
+                incoming[target].append((node, edge))
+                labels[edge[0]] = None
+    to_root: dict[Any, tuple[Any, Edge, int]] = {root: (root, ("", ()), 0)}
+    queue = deque([root])
+    while queue:
+        node = queue.popleft()
+        for source, edge in incoming[node]:
+            if source not in to_root:
+                to_root[source] = (node, edge, to_root[node][2] + 1)
+                queue.append(source)
+    from_root: dict[Any, int] = {root: 0}
+    queue = deque([root])
+    while queue:
+        node = queue.popleft()
+        for target, _ in graph[node]:
+            if target in members and target not in from_root:
+                from_root[target] = from_root[node] + 1
+                queue.append(target)
+    out: dict[Any, Cycle] = {}
+    for node in members:
+        if node == root:
+            target, first = next((t, e) for t, e in graph[root] if t in members and t != root)
+            steps, length = [root, target], 1 + to_root[target][2]
+        else:
+            target, first, depth = to_root[node]
+            steps, length = [node, target], depth + from_root[node]
+        while len(steps) <= SPELL_AT_MOST and steps[-1] != root:
+            steps.append(to_root[steps[-1]][0])
+        steps = steps[:SPELL_AT_MOST]
+        if steps[-1] != node or len(steps) == 1:
+            steps.append(node)
+        out[node] = Cycle(steps, first, list(labels), length)
+    return out
 
 
 def _made_public(rule: Rule) -> dt.date | None:
@@ -197,22 +284,20 @@ def rule_lineage(ck: Reporter) -> None:
                                              f"rule ({mine}): a rule can only {verb} rules that "
                                              "came before it")
     found = cycles(graph)
-    for rid, (nodes, edges) in found.items():
-        rels = list(dict.fromkeys(rel for rel, _ in edges))
-        verb = "forms" if len(rels) == 1 else "form"
-        ck.problem("rules", rid, edges[0][1], "reference-cycle",
-                   f"{' and '.join(rels)} {verb} a cycle: {' -> '.join(nodes)}; a rule amends, "
-                   "replaces or ends only rules that came before it")
-    _report_late(ck, late, found, lambda node: node)
+    for rid, cycle in found.items():
+        verb = "forms" if len(cycle.labels) == 1 else "form"
+        ck.problem("rules", rid, cycle.first[1], "reference-cycle",
+                   f"{' and '.join(cycle.labels)} {verb} a cycle: {cycle.spell()}; a rule "
+                   "amends, replaces or ends only rules that came before it")
+    _report_late(ck, late, found)
 
 
 def _report_late(ck: Reporter, late: dict[tuple[str, Loc], str],
-                 found: dict[Any, tuple[list[Any], list[Edge]]],
-                 rule_of: Callable[[Any], str]) -> None:
+                 found: dict[Any, Cycle]) -> None:
     """Date-order problems of references, except those on a reported cycle: there the cycle is
     the problem, and a second message on the same line would only repeat it."""
-    on_cycle = {(rule_of(nodes[k]), edge[1]) for nodes, edges in found.values()
-                for k, edge in enumerate(edges)}
+    on_cycle = {(node if isinstance(node, str) else node[0], cycle.first[1])
+                for node, cycle in found.items()}
     for (rid, loc), message in late.items():
         if (rid, loc) not in on_cycle:
             ck.problem("rules", rid, loc, "date-order", message)
@@ -251,12 +336,11 @@ def superseded_controls(ck: Reporter) -> None:
                                         "day before its successor starts, so it would never be "
                                         "in force")
     found = cycles(graph)
-    for (rid, _), (nodes, edges) in found.items():
-        spelled = " -> ".join(f"{r} {c}" for r, c in nodes)
-        ck.problem("rules", rid, edges[0][1], "reference-cycle",
-                   f"supersedes forms a cycle: {spelled}; a control supersedes only controls "
-                   "that started before it")
-    _report_late(ck, late, found, lambda node: node[0])
+    for (rid, _), cycle in found.items():
+        ck.problem("rules", rid, cycle.first[1], "reference-cycle",
+                   f"supersedes forms a cycle: {cycle.spell(lambda n: f'{n[0]} {n[1]}')}; a "
+                   "control supersedes only controls that started before it")
+    _report_late(ck, late, found)
 
 
 def policy_targets(ck: Reporter) -> None:
