@@ -202,3 +202,137 @@ def test_country_table_matches_pycountry():
 
     expected = {c.alpha_2: getattr(c, "common_name", None) or c.name for c in pycountry.countries}
     assert countries.table() == expected
+
+
+# --- strict types, located date problems, URLs (issue 13)
+
+REACH_RULE = {**RULE, "dates": {"published": "2023-01-10"}}
+
+
+def with_reach(reach):
+    return Rule.model_validate({**REACH_RULE, "controls": [
+        {"id": "a", "description": "D", "criterion": {"tpp": {"gte": 1}}, "destinations": reach}]})
+
+
+@pytest.mark.parametrize("value", ["yes", 1, 0, "off", "true", "on", 1.0])
+def test_every_boolean_is_strict(value):
+    assert with_reach({"worldwide": True}).controls[0].destinations.worldwide is True
+    with pytest.raises(ValidationError) as exc:
+        with_reach({"worldwide": value})
+    assert errors(exc) == [(("controls", 0, "destinations", "worldwide"), "bool_type")]
+    with pytest.raises(ValidationError):
+        chip(dense_tops_complete=value)
+    with pytest.raises(ValidationError):
+        Criterion.model_validate({"datacenter": value})
+
+
+@pytest.mark.parametrize(("value", "kind"), [
+    (float("inf"), "finite_number"), (float("-inf"), "finite_number"),
+    (float("nan"), "finite_number"), (True, "float_type"), ("100", "float_type"),
+    ("nan", "float_type"),
+])
+def test_every_number_is_finite_and_strict(value, kind):
+    from kb.models import Claim
+
+    with pytest.raises(ValidationError) as exc:
+        chip(tdp_w=value)
+    assert errors(exc) == [(("tdp_w",), kind)]
+    with pytest.raises(ValidationError):
+        chip(dense_tops={"int8": value})
+    with pytest.raises(ValidationError):
+        Criterion.model_validate({"tpp": {"gte": value}})
+    with pytest.raises(ValidationError):
+        MarketShare.model_validate({**SHARE, "value_pct": value})
+    claim = {"id": "c", "statement": "S", "claimant": "C", "made": "2024-03", "where": "W",
+             "source": "s", "verdict": "unverified", "reasoning": "R",
+             "evidence": [{"source": "s", "stance": "supports", "tier": "official", "note": "N"}],
+             "last_reviewed": "2024-04-01"}
+    assert Claim.model_validate({**claim, "figures": [
+        {"value": 100, "unit": "percent", "what": "w"}]}).figures[0].value == 100
+    with pytest.raises(ValidationError) as exc:
+        Claim.model_validate({**claim, "figures": [{"value": value, "unit": "u", "what": "w"}]})
+    assert errors(exc) == [(("figures", 0, "value"), kind)]
+
+
+def test_disputed_figures_are_numbers_text_or_booleans_never_infinite():
+    base = {"field": "tdp_w", "source": "s", "note": "N"}
+    for ok in [700, 7.5, "7nm", True]:
+        assert chip(disputed=[{**base, "value": ok}]).disputed[0].value == ok
+    for bad in [float("inf"), float("nan"), "", "  ", None, [1]]:
+        with pytest.raises(ValidationError):
+            chip(disputed=[{**base, "value": bad}])
+
+
+def test_past_dates_end_today_and_scheduled_ones_a_year_ahead():
+    today = dt.date.today()
+    tomorrow = today + dt.timedelta(days=1)
+    assert chip(last_reviewed=today.isoformat()).last_reviewed == today
+    with pytest.raises(ValidationError) as exc:
+        chip(last_reviewed=tomorrow.isoformat())
+    assert "is in the future" in str(exc.value)
+    # A month counts from its first day: this month is not in the future.
+    src = {"id": "s", "title": "T", "publisher": "P", "kind": "news", "url": "https://a.org/"}
+    assert Source.model_validate({**src, "published": today.strftime("%Y-%m")}).published
+    with pytest.raises(ValidationError):
+        Source.model_validate({**src, "published": "2099-01"})
+    # A rule's effective date may be scheduled, up to a year ahead; its publication may not.
+    assert Rule.model_validate({**RULE, "dates": {"published": today.isoformat(),
+                                                  "effective": tomorrow.isoformat()}})
+    with pytest.raises(ValidationError):
+        Rule.model_validate({**RULE, "dates": {"published": tomorrow.isoformat()}})
+
+
+def located(exc: pytest.ExceptionInfo) -> list[tuple[tuple, str]]:
+    return [(e["loc"], e["type"]) for e in exc.value.errors()]
+
+
+def test_date_problems_are_located_at_their_field_and_all_reported():
+    with pytest.raises(ValidationError) as exc:
+        Rule.model_validate({**RULE, "dates": {
+            "published": "2023-01-10", "effective": "2023-02-01", "compliance": "2023-01-20",
+            "comment_deadline": "2023-01-01", "end": "2023-01-15"}})
+    assert located(exc) == [(("dates", "compliance"), "date_order"),
+                            (("dates", "comment_deadline"), "date_order"),
+                            (("dates", "end"), "date_order")]
+    with pytest.raises(ValidationError) as exc:
+        CountryGroup.model_validate({"id": "g", "name": "G", "authority": "a", "members": [
+            {"country": "CN"}, {"country": "KH", "from": "2022-01-01", "to": "2021-01-01"}]})
+    assert located(exc) == [(("members", 1, "to"), "date_order")]
+
+
+def test_effect_before_any_public_act_only_for_licence_letters():
+    dates = {"announced": "2025-04-15", "effective": "2025-04-09"}
+    letter = Rule.model_validate({**RULE, "instrument": "licence-letter", "dates": dates})
+    assert letter.start == dt.date(2025, 4, 9)
+    with pytest.raises(ValidationError) as exc:
+        Rule.model_validate({**RULE, "dates": dates})
+    assert located(exc) == [(("dates", "effective"), "date_order")]
+    control = {"id": "a", "description": "D", "criterion": {"tpp": {"gte": 1}}}
+    with pytest.raises(ValidationError) as exc:
+        Rule.model_validate({**RULE, "dates": {"published": "2023-01-10", "end": "2023-06-30"},
+                             "controls": [{**control, "effective": "2022-12-01"},
+                                          {**control, "id": "b", "end": "2023-07-31"}]})
+    assert located(exc) == [(("controls", 0, "effective"), "date_order"),
+                            (("controls", 1, "end"), "date_order")]
+
+
+@pytest.mark.parametrize("url", [
+    "https://example.org/a\nb", "https://example.org/a b", 'https://example.org/"x',
+    "https://example.org/'x", "https://example.org/<x>", "https://example.org/\u200bx",
+    "https://example.org/\x00", "https://exa\u00a0mple.org/", "javascript:alert(1)",
+    "JAVASCRIPT:alert(1)", "https://", "https:example.org", "//example.org/x", "example.org",
+    "https://user@/x", "https://example.org:port/", "https://[::1/", "mailto:a@example.org",
+    "https://example.org/" + "a" * 2000,
+])
+def test_urls_that_are_not_urls(url):
+    base = {"id": "s", "title": "T", "publisher": "P", "kind": "news"}
+    with pytest.raises(ValidationError) as exc:
+        Source.model_validate({**base, "url": url})
+    assert str(exc.value).count("not a URL") == 1
+
+
+def test_urls_of_any_script_and_with_ports_are_urls():
+    base = {"id": "s", "title": "T", "publisher": "P", "kind": "news"}
+    for url in ["https://a5r5br.net/international/تقرير-هواوي", "http://example.org:8080/a?b=c#d",
+                "HTTPS://EXAMPLE.ORG/", "https://[2001:db8::1]/x", "https://example.org/a%20b"]:
+        assert Source.model_validate({**base, "url": url}).url == url
