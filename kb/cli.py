@@ -6,6 +6,8 @@ Exit status: 0 success, 1 invalid records or a failed check, 2 wrong usage.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib
 import json
 import os
 import sys
@@ -14,8 +16,22 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from kb import loader
 from kb.errors import KBError, RecordsInvalid, UnknownRecord
+from kb.terminal import CleanStream
+
+
+class _Deferred:
+    """A module imported on first use. Importing the loader takes a tenth of a second; done
+    when this module is imported it would happen before :func:`run` can catch a Ctrl-C."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(importlib.import_module(self._name), attr)
+
+
+loader: Any = _Deferred("kb.loader")
 
 
 class UsageError(Exception):
@@ -111,12 +127,36 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Every line printed while the command runs, by this module or on its behalf, goes
+    # through kb.terminal.clean: record text and arguments cannot drive the terminal.
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = CleanStream(sys.stdout), CleanStream(sys.stderr)
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        return _interrupted(argv)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _interrupted(argv: Sequence[str]) -> int:
+    """Ctrl-C: the user asked to stop, so one line and the shell's code for SIGINT; no trace."""
+    command = next((a for a in argv if a in _COMMANDS), None)
+    # stderr closed or gone, or a second Ctrl-C: the exit status still says it.
+    with contextlib.suppress(OSError, ValueError, KeyboardInterrupt):
+        print(f"kb {command}: interrupted" if command else "kb: interrupted", file=sys.stderr)
+    return 130
+
+
+def _main(argv: list[str]) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
     try:
+        _check_text_args(args)
         return int(_COMMANDS[args.command](args))
     except UsageError as exc:
         print(f"kb {args.command}: {exc}", file=sys.stderr)
@@ -138,6 +178,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"kb {args.command}: internal error ({type(exc).__name__}: {exc}); "
               "rerun with KB_DEBUG=1 and report it", file=sys.stderr)
         return 1
+
+
+# Options whose value is text, not a file name, as the user wrote them.
+_OPTION_NAMES = {"on": "--on", "to": "--to", "hq": "--hq", "host": "--host",
+                 "from_id": "--from"}
+
+
+def _check_text_args(args: argparse.Namespace) -> None:
+    """Refuse text arguments that are not UTF-8 (Python keeps such bytes as lone surrogates,
+    which no encoder accepts). File names may hold any bytes and stay allowed."""
+    for name, value in vars(args).items():
+        if isinstance(value, str) and any("\udc80" <= ch <= "\udcff" for ch in value):
+            shown = os.fsencode(value)
+            raise UsageError(f"{_OPTION_NAMES.get(name, name)} is not valid UTF-8 text "
+                             f"(read {shown!r}); write it in UTF-8")
 
 
 def _print_problems(problems: Sequence[Any], fmt: str) -> None:
@@ -180,18 +235,26 @@ def _base(args: argparse.Namespace, writes: bool = False) -> Any:
     return loader.load(_records(args, writes=writes))
 
 
-def _date_arg(value: str | None) -> Any:
-    from kb.knowledge import as_day
+def _date_arg(value: str | None, option: str = "--on") -> Any:
+    """A date from the command line: YYYY-MM-DD and nothing else. (date.fromisoformat also
+    takes 20240601, 2024-W22-6 and more, which the user may not have meant as a date.)"""
+    import datetime as dt
+    import re
 
+    if value is None:
+        return dt.date.today()
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise UsageError(f"{option}: expected a date written YYYY-MM-DD, e.g. 2024-06-01; "
+                         f"found {value!r}")
     try:
-        return as_day(value)
+        return dt.date.fromisoformat(value)
     except ValueError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(f"{option}: {value} is not a date ({exc})") from None
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
+    on = _date_arg(args.on)  # before the records load: a wrong date costs nothing
     base = _base(args)
-    on = _date_arg(args.on)
     chip = base.chip(args.chip)
     dets = base.classify(chip, on)
     reqs = None
@@ -264,9 +327,10 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     parsed = yamlsafe.parse_text(args.criterion)
     if parsed.issues:
         raise UsageError("criterion: " + "; ".join(i.message for i in parsed.issues))
+    on = _date_arg(args.on)
     base = _base(args)
     try:
-        result = base.what_if(parsed.data, on=_date_arg(args.on))
+        result = base.what_if(parsed.data, on=on)
     except ValidationError as exc:
         # The same plain messages and hints as `kb validate`, placed in the argument's text.
         from kb.models import Criterion
@@ -392,4 +456,8 @@ _COMMANDS = {
 
 def run() -> None:
     """Console-script entry point."""
-    sys.exit(main())
+    try:
+        code = main()
+    except KeyboardInterrupt:  # a second Ctrl-C while the first one's cleanup ran
+        code = 130
+    sys.exit(code)

@@ -179,7 +179,16 @@ def _csv_cell(v: Any) -> str:
         return "true" if v else "false"
     if isinstance(v, dt.date):
         return v.isoformat()
-    return str(v)
+    import re
+
+    text = str(v)
+    # A spreadsheet runs a cell that starts with one of these as a formula (=HYPERLINK(...)
+    # sends the reader's data away, =cmd|... runs programs); OWASP's advice is a leading quote,
+    # which shows the text as written. Numbers, -1.5 among them, stay numbers.
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not re.fullmatch(
+            r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", text):
+        return "'" + text
+    return text
 
 
 def export_csv(base: KnowledgeBase, out: Path, table_rows: Rows | None = None,
