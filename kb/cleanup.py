@@ -36,7 +36,11 @@ def remove(path: Path) -> None:
     symbolic link out of it."""
     if path.is_symlink() or path.is_file():
         path.unlink(missing_ok=True)
-    elif path.is_dir():
+        return
+    # A second pass catches an entry a process still ending wrote during the first.
+    for _ in range(3):
+        if not path.is_dir():
+            return
         shutil.rmtree(path, ignore_errors=True)
 
 
@@ -47,7 +51,9 @@ class Watcher:
         self._proc: subprocess.Popen[str] | None = None
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", "kb.cleanup"], stdin=subprocess.PIPE,
+                # By file, isolated: the watcher needs only the standard library, and no
+                # other kb on the path (a checkout in the current folder) may stand in for it.
+                [sys.executable, "-I", __file__], stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
                 start_new_session=True, close_fds=True)
         except OSError:  # no watcher: a killed run may leave its staging folder

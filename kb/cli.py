@@ -423,6 +423,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     if project.inside_package(out):
         raise UsageError(f"{out} is inside the installed package; give a file or folder of yours")
     # Refused before the records are even loaded: nothing is touched.
+    records = _records(args)
+    home = project.root_of(records)
+    outputs.check_apart(out, around={"the project": home} if home else {},
+                        apart={"the records": records})
     try:
         if args.format == "sqlite":
             export.check_sqlite_targets(out, args.force)
@@ -430,7 +434,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             outputs.check_folder(out.absolute(), args.force)
     except outputs.WrongKind as exc:
         raise UsageError(str(exc)) from None
-    base = _base(args)
+    base = loader.load(records)
     try:
         written = export.EXPORTERS[args.format](base, out, force=args.force)
     except OSError as exc:

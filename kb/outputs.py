@@ -18,6 +18,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import errno
+import glob
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -31,8 +32,11 @@ MANIFEST = ".kb-output.json"
 # The SQLite header's application id (bytes 68-71): "KBEX", so a later export knows its file.
 SQLITE_APPLICATION_ID = 0x4B424558
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+_SQLITE_SIDE_FILES = ("-journal", "-wal", "-shm")
 # The Datasette metadata an SQLite export writes beside it is known by its title.
 METADATA_TITLE = "AI chip export-controls knowledge base"
+# The metadata kb writes is a few kilobytes; a larger file is not it (and is not read whole).
+_LARGEST_METADATA = 1 << 20
 # How many unexpected entries a refusal names before "and N more".
 _SHOWN = 3
 
@@ -131,6 +135,19 @@ def check_folder(target: Path, force: bool = False) -> None:
                         "Give a new or empty folder, or pass --force to replace this one")
 
 
+def check_apart(target: Path, *, around: dict[str, Path], apart: dict[str, Path]) -> None:
+    """Refuse an output that would replace a folder the run reads from: not even ``--force``
+    replaces those. ``around``: folders the output may sit in but never be or hold (the
+    project); ``apart``: folders it may not be, hold or sit in (records, docs, staged pages)."""
+    target = target.absolute().resolve()
+    for name, folder in {**around, **apart}.items():
+        folder = folder.absolute().resolve()
+        inside = name in apart and target.is_relative_to(folder)
+        if folder.is_relative_to(target) or inside:
+            raise OutputRefused(f"{_show(target)} would overlap {name} ({_show(folder)}), which "
+                                "this run reads; nothing was changed. Give an output outside it")
+
+
 def write_manifest(folder: Path) -> None:
     """List every regular file in ``folder`` in its manifest (deterministic: sorted paths)."""
     files = sorted(rel for rel, regular in _entries(folder) if regular and rel != MANIFEST)
@@ -150,8 +167,8 @@ def clear_stale(target: Path) -> None:
     if not parent.is_dir():
         return
     for prefix in (f".{target.name}.kb-new-", f".{target.name}.kb-old-"):
-        for path in parent.glob(prefix.replace("[", "[[]") + "*"):
-            pid = path.name[len(prefix):]
+        for path in parent.glob(glob.escape(prefix) + "*"):
+            pid = path.name[len(prefix):].split("-", 1)[0]  # "123", or "123-journal"
             if not pid.isdigit() or _alive(int(pid)):
                 continue
             if (path.is_dir() and not path.is_symlink() and _manifest_files(path) is None
@@ -256,6 +273,8 @@ def owned_file(path: Path) -> bool:
     if head.startswith(_SQLITE_MAGIC):
         return len(head) >= 72 and int.from_bytes(head[68:72], "big") == SQLITE_APPLICATION_ID
     try:
+        if path.stat().st_size > _LARGEST_METADATA:
+            return False
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
@@ -286,7 +305,10 @@ def write_file(target: Path, write: Callable[[Path], None], watcher: Watcher) ->
         target.parent.mkdir(parents=True, exist_ok=True)
         clear_stale(target)
     staged = _staging_name(target, "new")
-    watcher.remove_if_killed(staged)
+    # SQLite keeps a journal beside the file it writes; a killed write leaves it there.
+    companions = [staged, *(staged.with_name(staged.name + end) for end in _SQLITE_SIDE_FILES)]
+    for path in companions:
+        watcher.remove_if_killed(path)
     try:
         with _writing(target):
             remove(staged)
@@ -296,8 +318,9 @@ def write_file(target: Path, write: Callable[[Path], None], watcher: Watcher) ->
             write(staged)
             os.replace(staged, target)
     finally:
-        remove(staged)
-        watcher.forget(staged)
+        for path in companions:
+            remove(path)
+            watcher.forget(path)
 
 
 def check_owned(folder: Path, force: bool = False) -> None:
@@ -327,5 +350,7 @@ def owned_folder(folder: Path, force: bool = False) -> Iterator[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     if _manifest_files(folder) is None:
         write_manifest(folder)
-    yield folder
-    write_manifest(folder)
+    try:
+        yield folder
+    finally:  # stopped or not, the folder is kb's: its next run must know it
+        write_manifest(folder)

@@ -65,6 +65,10 @@ def write_downloads(base: KnowledgeBase, folder: Path) -> None:
     export.export_sqlite(base, folder / "kb.sqlite", table_rows)
     export.export_json(base, folder / "api", table_rows)
     export.export_csv(base, folder / "csv", table_rows)
+    # Inside the site, the site's own manifest lists these files. mkdocs copies no hidden file
+    # from the staged pages, so a manifest kept here would reach the site only when it changed.
+    for sub in ("api", "csv"):
+        (folder / sub / outputs.MANIFEST).unlink()
 
 
 def sync_files(files: dict[str, bytes], dst: Path, keep: tuple[Path, ...] = ()) -> list[Path]:
@@ -161,7 +165,7 @@ def _remove_others(dst: Path, wanted: set[str], keep: tuple[Path, ...]) -> None:
                 shutil.rmtree(Path(folder, name))
                 dirs.remove(name)
         for name in names:
-            if prefix + name not in wanted:
+            if prefix + name not in wanted and prefix + name not in kept:
                 Path(folder, name).unlink()
 
 
@@ -230,7 +234,10 @@ def build_site(base: KnowledgeBase, out: Path | None = None, jobs: int | None = 
     root = project_root(base.root)
     out = (out or root / "site").absolute()
     staging = staging_folder(root)
-    # Both checked before either is touched: a refusal leaves everything as it was.
+    # All checked before anything is touched: a refusal leaves everything as it was.
+    outputs.check_apart(out, around={"the project": root},
+                        apart={"the records": base.root, "docs/": root / "docs",
+                               "build/": staging.parent})
     outputs.check_folder(out, force)
     outputs.check_owned(staging, force)
     jobs = jobs or usable_cpus()
@@ -254,16 +261,17 @@ def build_site(base: KnowledgeBase, out: Path | None = None, jobs: int | None = 
                     assets = Pending(_make_assets, base, str(tmp), str(staging))
                 logging.getLogger("mkdocs").setLevel(logging.WARNING)
                 mkdocs_build(root, staging, new, jobs)
+            made = assets.result()
+        except HelperFailed as exc:
+            raise BuildError(f"charts and downloads failed:\n{exc}") from None
         except BaseException:
+            # Stopped (Ctrl-C included) while the helper may still write into the staged
+            # site: end it first, so the staged site can be removed whole.
             if assets is not None:
                 assets.cancel()
             raise
         finally:
             gc.unfreeze()
-        try:
-            made = assets.result()
-        except HelperFailed as exc:
-            raise BuildError(f"charts and downloads failed:\n{exc}") from None
         for folder, (changed, removed) in made.items():
             # mkdocs copied the last ones from the staging folder into the site: write only
             # what changed, there (for `kb serve` and the Zensical check) and in the site.

@@ -49,7 +49,14 @@ class Pending(Generic[T]):
         self._conn, child_end = context.Pipe(duplex=False)
         self._process = context.Process(target=_child, args=(child_end, self._conn, fn, args),
                                         daemon=True)
-        self._process.start()
+        # SIGINT held back across the fork: one arriving inside os.fork's hooks (logging's)
+        # is swallowed there, so the parent would build on; and the child may not take it
+        # before it ignores it. Held back, the parent takes it right after, the child never.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            self._process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
         child_end.close()
 
     def result(self) -> T:
@@ -106,9 +113,17 @@ def _child(conn: Any, parent_end: Any, fn: Callable[..., Any], args: tuple[Any, 
     # write to a dead parent blocked forever instead of failing.
     parent_end.close()
     _die_with_parent()
+    # A Ctrl-C reaches the whole process group: the parent decides, and cancels its helpers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # held back by Pending()
     answer = _call(fn, args)
     try:
-        conn.send(answer)
-    except Exception:  # an answer that does not pickle
-        conn.send((False, traceback.format_exc()))
-    conn.close()
+        try:
+            conn.send(answer)
+        except (BrokenPipeError, ConnectionResetError):
+            raise
+        except Exception:  # an answer that does not pickle
+            conn.send((False, traceback.format_exc()))
+        conn.close()
+    except (BrokenPipeError, ConnectionResetError):
+        os._exit(1)  # the parent stopped listening (cancelled, or gone): nothing to say
