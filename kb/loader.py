@@ -8,6 +8,7 @@ import difflib
 import gc
 import math
 import os
+import stat
 import types
 import typing
 from dataclasses import dataclass, field
@@ -59,28 +60,190 @@ class LoadResult:
         return [p for p in self.problems if p.severity == "error"]
 
 
+# Kinds the knowledge base cannot do without: a chip needs its vendor, every figure its source,
+# and with no rules every chip would read as uncontrolled. The others may be empty folders.
+REQUIRED_KINDS = ("sources", "organizations", "chips", "rules")
+
+# Names that look like record files: reported when they are not read, never skipped in silence.
+_RECORD_LIKE = (".yaml", ".yml", ".json")
+
+_NOT_REGULAR = {
+    stat.S_IFIFO: "a named pipe (FIFO)",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFDIR: "a folder",
+}
+
+
 def record_paths(root: Path) -> tuple[dict[str, list[Path]], list[Problem]]:
-    """Record files by kind, sorted; files in the wrong place are problems."""
+    """Record files by kind, sorted; anything that is not read is a problem.
+
+    Only regular files are read (a pipe would block the run, a device never end it); a link is
+    read only when it leads to a regular file inside ``root``.
+    """
     found: dict[str, list[Path]] = {kind: [] for kind in models.KINDS}
     problems: list[Problem] = []
+
+    def report(path: str, code: str, message: str) -> None:
+        # The folder is shown, then the name: showing the entry itself would resolve a link
+        # (naming its target instead, or failing on a loop).
+        folder, name = os.path.split(path)
+        if path == top or not folder:
+            shown = display_path(Path(path), root)
+        else:
+            shown = display_path(Path(folder), root) + "/" + name
+        problems.append(Problem(shown, 1, 1, code, "", message))
+
+    top = os.fspath(root)
+    entries = _entries(top, report)
+    if entries is None:
+        return found, problems
+    real_root = os.path.realpath(top)
     kinds = ", ".join(models.KINDS)
-    # os.walk and plain strings: pathlib per file costs more than parsing small records.
-    for folder, dirs, files in os.walk(root):
-        dirs.sort()
-        rel = os.path.relpath(folder, root)
-        for name in sorted(files):
-            if name.startswith(".") or not name.endswith((".yaml", ".yml")):
-                continue
-            path = Path(folder, name)
-            if rel not in models.KINDS:
-                problems.append(Problem(display_path(path, root), 1, 1, "misplaced-file", "",
-                                        f"record files go directly in one of records/{{{kinds}}}/"))
-            elif name.endswith(".yml"):
-                problems.append(Problem(display_path(path, root), 1, 1, "misplaced-file", "",
-                                        "record files end in .yaml, not .yml"))
+    folders: list[tuple[str, str | None]] = []  # (path, kind or None for a folder of no kind)
+    present: set[str] = set()
+    for entry in entries:
+        name = entry.name
+        if name in models.KINDS:
+            present.add(name)
+            if entry.is_dir(follow_symlinks=False):
+                folders.append((entry.path, name))
+            elif entry.is_symlink():
+                report(entry.path, "not-a-folder",
+                       f"records/{name} is a link; it must be a real folder inside the records "
+                       "folder")
             else:
-                found[rel].append(path)
+                report(entry.path, "not-a-folder",
+                       f"records/{name} is {_what(entry)}, not a folder; records/{name}/ holds "
+                       "one .yaml file per record")
+        elif entry.is_dir(follow_symlinks=False):
+            folders.append((entry.path, None))
+        elif name.lower().endswith(_RECORD_LIKE):
+            report(entry.path, "misplaced-file",
+                   f"record files go directly in one of records/{{{kinds}}}/")
+    if not present:
+        # Likely the wrong folder given: one line says so, not one per missing kind.
+        report(top, "no-records",
+               f"no records here: a records folder holds the folders {kinds}, each with one "
+               ".yaml file per record")
+        return found, problems
+    for kind in models.KINDS:
+        if kind not in present:
+            report(os.path.join(top, kind), "missing-folder",
+                   f"records/{kind}/ is missing; create it (git keeps an empty folder only with a "
+                   "file in it, such as an empty .gitkeep)")
+    while folders:
+        folder, kind = folders.pop()
+        entries = _entries(folder, report)
+        if entries is None:
+            continue
+        for entry in entries:
+            path = _record_file(entry, kind, real_root, report)
+            if path is not None:
+                if kind is None:
+                    report(path, "misplaced-file",
+                           f"record files go directly in one of records/{{{kinds}}}/")
+                else:
+                    found[kind].append(Path(path))
+            elif entry.is_dir(follow_symlinks=False):
+                # Folders of no kind are read only to report record files in them.
+                folders.append((entry.path, None))
+        if kind is not None and not found[kind] and kind in REQUIRED_KINDS:
+            label = kind[:-1].replace("-", " ")
+            report(folder, "empty-folder",
+                   f"records/{kind}/ holds no records; the knowledge base needs at least one "
+                   f"{label}")
     return found, problems
+
+
+def _entries(folder: str, report: Any) -> list[os.DirEntry[str]] | None:
+    """A folder's entries but hidden ones (.git, .gitkeep, editors' swap files), sorted."""
+    try:
+        with os.scandir(folder) as it:
+            return sorted((e for e in it if not e.name.startswith(".")), key=lambda e: e.name)
+    except FileNotFoundError:
+        report(folder, "no-records", "records folder not found")
+    except NotADirectoryError:
+        report(folder, "no-records", "this is a file; give the records folder")
+    except OSError as exc:
+        report(folder, "unreadable", f"cannot read folder: {_reason(exc)}")
+    return None
+
+
+def _record_file(entry: os.DirEntry[str], kind: str | None, real_root: str,
+                 report: Any) -> str | None:
+    """The path of ``entry`` if it is a record file to read (or, in a folder of no kind, one to
+    report as misplaced); every other entry of a kind folder is reported here."""
+    name = entry.name
+    # DirEntry answers from the folder listing: no system call for plain files and folders.
+    if entry.is_file(follow_symlinks=False):
+        is_file = True
+    elif entry.is_dir(follow_symlinks=False):
+        if kind is not None and name.lower().endswith(_RECORD_LIKE):
+            report(entry.path, "not-a-file", "this is a folder, not a record file")
+        return None
+    elif not name.lower().endswith(_RECORD_LIKE) and kind is None:
+        return None  # a pipe or link in a folder of no kind, not named as a record: not ours
+    elif entry.is_symlink():
+        problem = _link_problem(entry.path, real_root)
+        if problem:
+            report(entry.path, *problem)
+            return None
+        is_file = True
+    else:
+        report(entry.path, "not-a-file",
+               f"this is {_what(entry)}, not a regular file; only regular files are read")
+        return None
+    if kind is None:
+        return entry.path if is_file and name.lower().endswith(_RECORD_LIKE) else None
+    if name.endswith(".yaml"):
+        return entry.path
+    lower = name.lower()
+    if lower.endswith(".yml"):
+        report(entry.path, "misplaced-file", "record files end in .yaml, not .yml")
+    elif lower.endswith(".yaml"):
+        report(entry.path, "wrong-extension",
+               f"record files end in .yaml in lower case, not '{name[-5:]}'; rename it")
+    elif lower.endswith(".json"):
+        report(entry.path, "wrong-extension",
+               "record files are YAML files ending in .yaml; this .json file is not read")
+    else:
+        report(entry.path, "wrong-extension",
+               f"not a record file: records/{kind}/ holds only .yaml files; move it elsewhere")
+    return None
+
+
+def _link_problem(path: str, real_root: str) -> tuple[str, str] | None:
+    """Why the link at ``path`` is not read, or None when it leads to a regular file in the
+    records folder."""
+    target = os.path.realpath(path)
+    if os.path.commonpath([target, real_root]) != real_root:
+        return ("link-outside", "this is a link to a file outside the records folder; records "
+                                "are read only from inside it")
+    try:
+        mode = os.stat(target).st_mode
+    except OSError:
+        return ("broken-link", "this is a link that leads to no file")
+    if not stat.S_ISREG(mode):
+        what = _NOT_REGULAR.get(stat.S_IFMT(mode), "no regular file")
+        return ("not-a-file", f"this is a link to {what}; only regular files are read")
+    return None
+
+
+def _what(entry: os.DirEntry[str]) -> str:
+    try:
+        mode = entry.stat(follow_symlinks=False).st_mode
+    except OSError:
+        return "no regular file"
+    if stat.S_ISREG(mode):
+        return "a file"
+    return _NOT_REGULAR.get(stat.S_IFMT(mode), "no regular file")
+
+
+def _reason(exc: OSError) -> str:
+    text = exc.strerror or type(exc).__name__
+    return text[:1].lower() + text[1:]
 
 
 def load_file(path: Path, kind: str, root: Path | None = None) -> FileResult:
@@ -94,13 +257,52 @@ def load_file(path: Path, kind: str, root: Path | None = None) -> FileResult:
     return result
 
 
+# Non-blocking, so that opening a pipe cannot hang the run (its contents are never read); no
+# controlling terminal taken from a terminal device.
+_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0)
+
+
+def _read_record(path: Path) -> tuple[bytes | None, str, str]:
+    """A record file's bytes, or None with a problem code and message: only a regular file is
+    read, and never more than one byte past the size limit."""
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        return None, "unreadable", f"cannot read file: {_reason(exc)}"
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            what = _NOT_REGULAR.get(stat.S_IFMT(info.st_mode), "no regular file")
+            return None, "not-a-file", f"this is {what}, not a regular file; only regular files " \
+                                       "are read"
+        limit = yamlsafe.MAX_BYTES
+        if info.st_size > limit:
+            return None, "file-too-large", (f"file is {info.st_size:,} bytes; a record may be at "
+                                            f"most {limit:,} bytes")
+        # A file that grows while it is read stops at the limit all the same.
+        chunks = []
+        left = limit + 1
+        while left > 0:
+            chunk = os.read(fd, left)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        if left <= 0:
+            return None, "file-too-large", (f"file is over {limit:,} bytes; a record may be at "
+                                            f"most {limit:,} bytes")
+        return b"".join(chunks), "", ""
+    except OSError as exc:
+        return None, "unreadable", f"cannot read file: {_reason(exc)}"
+    finally:
+        os.close(fd)
+
+
 def _check_file(result: FileResult, path: Path, kind: str) -> None:
     where = ""  # filled in by load_file
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        result.problems.append(
-            Problem(where, 1, 1, "unreadable", "", f"cannot read file: {exc.strerror}"))
+    raw, code, message = _read_record(path)
+    if raw is None:
+        result.problems.append(Problem(where, 1, 1, code, "", message))
         return
     parsed = yamlsafe.parse_bytes(raw)
     result.parsed = parsed

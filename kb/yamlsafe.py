@@ -2,18 +2,52 @@
 
 PyYAML implements YAML 1.1, under which ``NO`` (Norway) is ``False``, ``0700`` is octal and
 ``12:30`` is 750. The loader below keeps such scalars as strings, lets pydantic parse dates, and
-refuses what a record never needs: duplicate keys, anchors and aliases, tags, several documents.
+refuses what a record never needs: duplicate keys, anchors and aliases, tags, several documents,
+nesting deeper than :data:`MAX_DEPTH`, and control or invisible characters (:data:`BAD_CHARACTERS`)
+anywhere in the file or produced by an escape in a double-quoted string.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import yaml
 
 MAX_BYTES = 256 * 1024
+
+# The deepest record (a rule's criteria inside a control's exception) nests about a dozen levels;
+# the limit keeps the Python walks below far from the interpreter's recursion limit.
+MAX_DEPTH = 50
+
+# Refused in every string, key and comment: C0 and C1 controls (a terminal obeys ESC sequences,
+# NUL breaks PostgreSQL and HTML), the Unicode bidirectional controls (they make text read
+# differently from what it holds: "Trojan Source"), zero-width and invisible characters, and the
+# Unicode line separators. Tab and line feed are fine; carriage return is fine in the file (CRLF
+# line ends) but not inside a value, where only a "\r" escape can put it.
+_CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_INVISIBLE = "\u061c\u200b-\u200f\u2028-\u202e\u2060\u2066-\u2069\ufeff"
+BAD_CHARACTERS = re.compile(f"[{_CONTROLS}{_INVISIBLE}]")
+_BAD_IN_VALUE = re.compile(f"[{_CONTROLS}\r{_INVISIBLE}]")
+# How many of them one file reports: a binary file would otherwise fill the screen.
+_MAX_CHARACTER_ISSUES = 10
+
+_CONTROL_NAMES = {
+    0x00: "null", 0x01: "start of heading", 0x02: "start of text", 0x03: "end of text",
+    0x04: "end of transmission", 0x05: "enquiry", 0x06: "acknowledge", 0x07: "bell",
+    0x08: "backspace", 0x0B: "vertical tab", 0x0C: "form feed", 0x0D: "carriage return",
+    0x0E: "shift out", 0x0F: "shift in", 0x10: "data link escape", 0x11: "device control one",
+    0x12: "device control two", 0x13: "device control three", 0x14: "device control four",
+    0x15: "negative acknowledge", 0x16: "synchronous idle", 0x17: "end of transmission block",
+    0x18: "cancel", 0x19: "end of medium", 0x1A: "substitute", 0x1B: "escape",
+    0x1C: "file separator", 0x1D: "group separator", 0x1E: "record separator",
+    0x1F: "unit separator", 0x7F: "delete", 0x85: "next line", 0x90: "device control string",
+    0x9B: "control sequence introducer", 0x9D: "operating system command",
+    0xFEFF: "zero-width no-break space",
+}
+_BIDI = frozenset([0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 
 Loc = tuple[str | int, ...]
 
@@ -146,6 +180,11 @@ def parse_text(text: str) -> Parsed:
                       "indentation uses a tab; YAML indents with spaces only")
         )
         return out
+    # Every control character but tab and the line ends is ASCII and refused by the C reader
+    # (reported below); only text with other characters needs the pattern.
+    if not text.isascii() and BAD_CHARACTERS.search(text):
+        out.issues.extend(_character_issues(text))
+        return out
     out.text = text
     if ("&" in text or "*" in text or "!" in text) and _MAYBE_NODE_PROPERTY.search(text):
         # Only files that could hold anchors, aliases or tags pay for the event scan; without
@@ -156,14 +195,21 @@ def parse_text(text: str) -> Parsed:
     try:
         loader = KBLoader(text)
     except yaml.YAMLError as exc:  # the C reader checks characters up front
-        out.issues.append(_yaml_issue(exc, text))
+        out.issues.extend(_reader_issues(exc, text))
         return out
     try:
         node = loader.get_single_node()
         if node is None:
             out.issues.append(YamlIssue(1, 1, "empty-file", "file holds no record"))
             return out
-        out.data = _to_python(node, set())
+        out.data = _to_python(node, set(), 1)
+        # Only a double-quoted escape can put a refused character into a value that passed the
+        # check of the raw text above.
+        if "\\" in text and _has_bad_string(out.data):
+            out.data = None
+            out.issues.extend(_escape_issues(node, text))
+    except _TooDeep as deep:
+        out.issues.append(_too_deep(deep.node.start_mark))
     except _KeyProblem:
         # Duplicate or non-scalar key: walk the tree to report it with its field and lines.
         _compose_and_walk(text, out)
@@ -172,10 +218,188 @@ def parse_text(text: str) -> Parsed:
                                         "unsupported YAML: records hold plain mappings, lists "
                                         "and scalars only"))
     except yaml.YAMLError as exc:
-        out.issues.append(_yaml_issue(exc, text))
+        out.issues.extend(_reader_issues(exc, text))
     finally:
         loader.dispose()
     return out
+
+
+class _TooDeep(Exception):
+    def __init__(self, node: yaml.Node) -> None:
+        super().__init__()
+        self.node = node
+
+
+def _too_deep(mark: Any) -> YamlIssue:
+    return YamlIssue(mark.line + 1, mark.column + 1, "too-deep",
+                     f"lists and mappings are nested more than {MAX_DEPTH} levels deep here; "
+                     "a record needs only a few levels")
+
+
+def _reader_issues(exc: yaml.YAMLError, text: str) -> list[YamlIssue]:
+    """A YAML error as issues: a refused character in the raw text is reported with every other
+    one and the field it is in."""
+    if isinstance(exc, yaml.reader.ReaderError) and BAD_CHARACTERS.search(text):
+        return _character_issues(text)
+    if isinstance(exc, yaml.MarkedYAMLError) and "maximum nesting depth" in str(exc.problem):
+        # libyaml's own limit (1,000 levels): the same message as the limit of the walks here.
+        return [_too_deep(exc.problem_mark)]
+    return [_yaml_issue(exc, text)]
+
+
+def character_name(char: str) -> str:
+    """A refused character as a reader knows it: "right-to-left override", "escape"."""
+    code = ord(char)
+    if code in _CONTROL_NAMES:
+        return _CONTROL_NAMES[code]
+    if unicodedata.category(char) == "Cc":
+        return "control character"
+    return unicodedata.name(char, "unnamed character").lower()
+
+
+def character_message(char: str, where: str = "in text", fix: str = "delete it") -> str:
+    code = ord(char)
+    if code in _BIDI:
+        why = "it changes the order in which the text around it is shown"
+    elif code in (0x2028, 0x2029):
+        why = "it is an invisible line break; use a plain line break"
+    elif unicodedata.category(char) == "Cc":
+        why = "a control character can drive a terminal or break a web page or database"
+    else:
+        why = "it cannot be seen"
+    return (f"character U+{code:04X} ({character_name(char)}) is not allowed {where}: {why}; "
+            f"{fix}")
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def _visible(text: str) -> str:
+    """A key for a field name, with refused characters written as escapes, never raw."""
+    return BAD_CHARACTERS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _character_issues(text: str) -> list[YamlIssue]:
+    """Every refused character in the raw text (up to a few), each with the field it is in."""
+    scalars = _scalar_spans(text)
+    issues = []
+    hits = list(BAD_CHARACTERS.finditer(text))
+    for hit in hits[:_MAX_CHARACTER_ISSUES]:
+        index = hit.start()
+        found = next(((loc, is_key) for start, end, loc, is_key in scalars
+                      if start <= index < end), None)
+        if found is None:
+            message = character_message(hit.group(), "in a record file")
+            loc: Loc = ()
+        else:
+            loc, is_key = found
+            message = character_message(hit.group(), "in a key" if is_key else "in text")
+        issues.append(YamlIssue(*_position(text, index), "bad-character", message, loc))
+    if len(hits) > _MAX_CHARACTER_ISSUES:
+        more = len(hits) - _MAX_CHARACTER_ISSUES
+        line, col = _position(text, hits[_MAX_CHARACTER_ISSUES].start())
+        issues.append(YamlIssue(line, col, "bad-character",
+                                f"and {more:,} more refused character(s) from here on"))
+    return issues
+
+
+def _scalar_spans(text: str) -> list[tuple[int, int, Loc, bool]]:
+    """Where each scalar stands: (first index, end index, its field, whether it is a key). Empty
+    when ``text`` is no valid YAML; then the characters are reported without their field."""
+    spans = _spans_of(text, text)
+    if spans is None:
+        # The C reader refuses controls: compose a copy with each replaced by a letter, one for
+        # one, so that every index still points at the same character of ``text``.
+        spans = _spans_of(BAD_CHARACTERS.sub("_", text), text)
+    return spans or []
+
+
+def _spans_of(parsed: str, text: str) -> list[tuple[int, int, Loc, bool]] | None:
+    try:
+        loader = KBLoader(parsed)
+    except yaml.YAMLError:
+        return None
+    spans: list[tuple[int, int, Loc, bool]] = []
+    try:
+        root = loader.get_single_node()
+        # A stack, not recursion: this runs on files that may nest too deeply.
+        stack: list[tuple[yaml.Node, Loc]] = [(root, ())] if root is not None else []
+        seen: set[int] = set()
+        while stack:
+            node, loc = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            if isinstance(node, yaml.ScalarNode):
+                spans.append((node.start_mark.index, node.end_mark.index, loc, False))
+            elif isinstance(node, yaml.MappingNode):
+                for key, value in node.value:
+                    name = "?"
+                    if isinstance(key, yaml.ScalarNode):
+                        # From the text itself, not from the copy with its controls replaced
+                        # (quotes taken off).
+                        written = text[key.start_mark.index:key.end_mark.index]
+                        name = _visible(written[1:-1] if key.style in ("'", '"') else written)
+                    spans.append((key.start_mark.index, key.end_mark.index, loc + (name,), True))
+                    stack.append((value, loc + (name,)))
+            else:
+                stack.extend((item, loc + (i,)) for i, item in enumerate(node.value))
+    except yaml.YAMLError:
+        return None
+    finally:
+        loader.dispose()
+    return spans
+
+
+def _has_bad_string(data: Any) -> bool:
+    # The data is at most MAX_DEPTH deep here: _to_python has checked.
+    if isinstance(data, str):
+        return _BAD_IN_VALUE.search(data) is not None
+    if isinstance(data, dict):
+        return any(_BAD_IN_VALUE.search(k) or _has_bad_string(v) for k, v in data.items())
+    if isinstance(data, list):
+        return any(_has_bad_string(item) for item in data)
+    return False
+
+
+_ESCAPE = re.compile(r"\\(?:x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)", re.S)
+_SIMPLE_ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "t": "\t", "\t": "\t", "n": "\n",
+                   "v": "\v", "f": "\f", "r": "\r", "e": "\x1b", "N": "\x85", "_": "\xa0",
+                   "L": "\u2028", "P": "\u2029"}
+
+
+def _escape_issues(root: yaml.Node, text: str) -> list[YamlIssue]:
+    """Each escape in a double-quoted string that makes a refused character, where it is written."""
+    issues = []
+    stack: list[tuple[yaml.Node, Loc, bool]] = [(root, (), False)]
+    while stack and len(issues) < _MAX_CHARACTER_ISSUES:
+        node, loc, is_key = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            pairs = reversed(node.value)  # the stack pops them back in file order
+            for key, value in pairs:
+                name = _visible(str(key.value))
+                stack.append((value, loc + (name,), False))
+                stack.append((key, loc + (name,), True))
+            continue
+        if isinstance(node, yaml.SequenceNode):
+            items = list(enumerate(node.value))
+            stack.extend((item, loc + (i,), False) for i, item in reversed(items))
+            continue
+        if node.style != '"' or not _BAD_IN_VALUE.search(node.value):
+            continue
+        start, end = node.start_mark.index, node.end_mark.index
+        for escape in _ESCAPE.finditer(text, start, end):
+            body = escape.group()[1:]
+            char = (chr(int(body[1:], 16)) if body[0] in "xuU" and len(body) > 1
+                    else _SIMPLE_ESCAPES.get(body, ""))
+            if char and _BAD_IN_VALUE.match(char):
+                where = "in a key" if is_key else "in text"
+                message = character_message(char, where, f"remove the escape {escape.group()}")
+                issues.append(YamlIssue(*_position(text, escape.start()), "bad-character",
+                                        message, loc))
+    return issues
 
 
 # An anchor, alias or tag starts with & * or ! right after white space, a flow indicator or the
@@ -189,7 +413,7 @@ _BOOL = "tag:yaml.org,2002:bool"
 _NULL = "tag:yaml.org,2002:null"
 
 
-def _to_python(node: yaml.Node, seen: set[int]) -> Any:
+def _to_python(node: yaml.Node, seen: set[int], depth: int) -> Any:
     """The composed tree as plain data. The resolvers above have already tagged every scalar, so
     this is a direct conversion (several times faster than PyYAML's generic constructor)."""
     if isinstance(node, yaml.ScalarNode):
@@ -208,14 +432,17 @@ def _to_python(node: yaml.Node, seen: set[int]) -> Any:
     if id(node) in seen:
         raise _KeyProblem  # a shared node (alias): the slow path reports it
     seen.add(id(node))
+    if depth >= MAX_DEPTH:
+        raise _TooDeep(node)
+    depth += 1
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.value in out:
                 raise _KeyProblem
-            out[key_node.value] = _to_python(value_node, seen)
+            out[key_node.value] = _to_python(value_node, seen, depth)
         return out
-    return [_to_python(item, seen) for item in node.value]
+    return [_to_python(item, seen, depth) for item in node.value]
 
 
 def _compose_and_walk(text: str, out: Parsed) -> None:
@@ -228,7 +455,7 @@ def _compose_and_walk(text: str, out: Parsed) -> None:
     try:
         node = loader.get_single_node()
         if node is not None:
-            _walk(node, (), out, set(), None)
+            _walk(node, (), out, set(), None, 1)
     except yaml.YAMLError:
         pass  # the fast path has already reported it
     finally:
@@ -240,8 +467,7 @@ def _from_reader_error(exc: yaml.reader.ReaderError, text: str) -> YamlIssue:
     col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
     char = exc.character if isinstance(exc.character, str) else chr(exc.character)
     return YamlIssue(line, col, "bad-character",
-                     f"character U+{ord(char):04X} is not allowed in YAML; delete it or write it "
-                     "as an escape inside double quotes")
+                     f"character U+{ord(char):04X} is not allowed in YAML; delete it")
 
 
 def _yaml_issue(exc: yaml.YAMLError, text: str) -> YamlIssue:
@@ -291,7 +517,8 @@ def _scan_events(text: str, out: Parsed) -> None:
         out.issues.append(_yaml_issue(exc, text))
 
 
-def _walk(node: yaml.Node, loc: Loc, out: Parsed, seen: set[int], key_mark: Any) -> None:
+def _walk(node: yaml.Node, loc: Loc, out: Parsed, seen: set[int], key_mark: Any,
+          depth: int) -> None:
     if id(node) in seen:
         mark = key_mark or node.start_mark
         out.issues.append(YamlIssue(mark.line + 1, mark.column + 1, "alias",
@@ -301,6 +528,12 @@ def _walk(node: yaml.Node, loc: Loc, out: Parsed, seen: set[int], key_mark: Any)
     mark = key_mark or node.start_mark
     assert out._marks is not None
     out._marks[loc] = (mark.line + 1, mark.column + 1)
+    if depth >= MAX_DEPTH and not isinstance(node, yaml.ScalarNode):
+        # Reported by the conversion; marks deeper than this are never asked for.
+        if not any(i.code == "too-deep" for i in out.issues):
+            out.issues.append(_too_deep(node.start_mark))
+        return
+    depth += 1
     if isinstance(node, yaml.MappingNode):
         keys: dict[Any, int] = {}
         for key_node, value_node in node.value:
@@ -319,7 +552,7 @@ def _walk(node: yaml.Node, loc: Loc, out: Parsed, seen: set[int], key_mark: Any)
                     loc + (key,)))
                 continue
             keys[key] = km.line + 1
-            _walk(value_node, loc + (key,), out, seen, km)
+            _walk(value_node, loc + (key,), out, seen, km, depth)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _walk(item, loc + (index,), out, seen, None)
+            _walk(item, loc + (index,), out, seen, None, depth)

@@ -60,8 +60,8 @@ def test_corpus_covers_every_loader_error_kind():
         (b"id: x\nnotes: " + b"a" * 300_000 + b"\n",
          "1:1: [file-too-large] file is 300,014 bytes; a record may be at most 262,144 bytes"),
         (b"id: x\nname: a\x0cb\n",
-         "2:8: [bad-character] character U+000C is not allowed in YAML; delete it or write it "
-         "as an escape inside double quotes"),
+         "2:8: [bad-character] name: character U+000C (form feed) is not allowed in text: a "
+         "control character can drive a terminal or break a web page or database; delete it"),
     ],
     ids=["bom", "not-utf8", "too-large", "control-character"],
 )
