@@ -34,7 +34,7 @@ def generate(n_chips: int, out: Path, seed: int = 20261129) -> Path:
         for path in (REAL / kind).glob("*.yaml"):
             shutil.copy(path, records / kind / path.name)
     # A criterion may name only chips that exist: the real chips the real rules name, with their
-    # parents (variant_of), come along.
+    # parents (variant_of), come along, and count among the N.
     rules_text = " ".join(p.read_text(encoding="utf-8") for p in (REAL / "rules").glob("*.yaml"))
     wanted = {p.stem for p in (REAL / "chips").glob("*.yaml")
               if re.search(rf"(?<![a-z0-9-]){re.escape(p.stem)}(?![a-z0-9-])", rules_text)}
@@ -62,7 +62,7 @@ def generate(n_chips: int, out: Path, seed: int = 20261129) -> Path:
             f"published: 20{rng.randint(18, 25):02d}-{rng.randint(1, 12):02d}\n"
             f"url: https://example.org/datasheets/{i}.pdf\nkind: datasheet\n"
             "last_reviewed: 2026-11-29\n")
-    for i in range(n_chips):
+    for i in range(max(0, n_chips - len(list((records / "chips").glob("*.yaml"))))):
         tops = rng.choice([50, 150, 300, 600, 1000, 2000, 4000])
         dense = {op: round(tops * rng.uniform(0.2, 1.2) / (2 ** (OPERANDS.index(op) % 3)), 1)
                  for op in rng.sample(OPERANDS, rng.randint(2, 6))}
