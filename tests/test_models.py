@@ -336,3 +336,27 @@ def test_urls_of_any_script_and_with_ports_are_urls():
     for url in ["https://a5r5br.net/international/تقرير-هواوي", "http://example.org:8080/a?b=c#d",
                 "HTTPS://EXAMPLE.ORG/", "https://[2001:db8::1]/x", "https://example.org/a%20b"]:
         assert Source.model_validate({**base, "url": url}).url == url
+
+
+@pytest.mark.parametrize("test", [
+    {"gte": 5000, "lt": 100}, {"gt": 100, "lte": 100}, {"gt": 100, "lt": 100}, {"eq": 5, "gt": 5},
+    {"eq": 5, "lte": 4},
+])
+def test_comparisons_that_match_nothing_are_refused(test):
+    with pytest.raises(ValidationError) as exc:
+        Criterion.model_validate({"tpp": test})
+    assert "the comparison matches nothing" in str(exc.value)
+    assert Criterion.model_validate({"tpp": {"gte": 100, "lte": 100}}).tpp.gte == 100
+    with pytest.raises(ValidationError):
+        Criterion.model_validate({"released": {"gt": "2024-01-01", "lte": "2024-01-01"}})
+
+
+def test_a_destination_policy_names_where_it_applies():
+    control = {"id": "a", "description": "D", "criterion": {"tpp": {"gte": 1}},
+               "licence_policy": "presumption-of-denial"}
+    ok = {**control, "policy_by_destination": [{"countries": ["CN"], "policy": "case-by-case"}]}
+    assert Rule.model_validate({**RULE, "dates": {}, "controls": [ok]})
+    with pytest.raises(ValidationError) as exc:
+        Rule.model_validate({**RULE, "dates": {}, "controls": [
+            {**control, "policy_by_destination": [{"policy": "case-by-case"}]}]})
+    assert located(exc) == [(("controls", 0, "policy_by_destination", 0), "value_error")]

@@ -36,7 +36,33 @@ class _Test(Record):
         ]
 
 
-class NumberTest(_Test):
+class _RangeTest(_Test):
+    @model_validator(mode="after")
+    def _satisfiable(self) -> "_RangeTest":
+        # Every operator given must hold, so bounds that exclude each other make a comparison
+        # (and often the whole control) silently match no chip.
+        ops = dict(self.items())
+        lows = [(op, ops[op]) for op in ("gte", "gt") if op in ops]
+        highs = [(op, ops[op]) for op in ("lte", "lt") if op in ops]
+        if "eq" in ops:
+            lows.append(("eq", ops["eq"]))
+            highs.append(("eq", ops["eq"]))
+        words = {"gte": ">=", "gt": ">", "lte": "<=", "lt": "<", "eq": "="}
+        for low_op, low in lows:
+            for high_op, high in highs:
+                strict = low_op == "gt" or high_op == "lt"
+                if low > high or (low == high and strict):
+                    raise ValueError(f"no value is both {words[low_op]} {_shown(low)} and "
+                                     f"{words[high_op]} {_shown(high)}: the comparison matches "
+                                     "nothing")
+        return self
+
+
+def _shown(value: Any) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else f"{value:g}"
+
+
+class NumberTest(_RangeTest):
     """Numeric comparison: any of gte, gt, lte, lt, eq (all given must hold)."""
 
     gte: StrictNumber | None = None
@@ -46,7 +72,7 @@ class NumberTest(_Test):
     eq: StrictNumber | None = None
 
 
-class DateTest(_Test):
+class DateTest(_RangeTest):
     """Date comparison: any of gte, gt, lte, lt, eq."""
 
     gte: Day | None = None

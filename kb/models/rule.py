@@ -148,6 +148,13 @@ class DestinationPolicy(Record):
     policy: LicencePolicy
     note: Text | None = None
 
+    @model_validator(mode="after")
+    def _somewhere(self) -> "DestinationPolicy":
+        if not (self.countries or self.groups):
+            raise ValueError("give the countries or groups this policy applies to (the policy "
+                             "for every other destination is the control's licence_policy)")
+        return self
+
 
 class ControlRef(Record):
     """A control of another rule, named by rule id and paragraph id."""
