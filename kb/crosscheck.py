@@ -368,21 +368,29 @@ def _chip_kinds() -> tuple[str, ...]:
     return typing.get_args(models.Chip.model_fields["kind"].annotation)
 
 
-def _reference_values(folder: str, label: str) -> Callable[[Reporter], tuple[str, Any]]:
-    def check(ck: Reporter) -> tuple[str, Any]:
-        return "unknown-reference", (ck.records[folder],
-                                     lambda v, h: f"no {label} '{v}' in records/{folder}/{h}")
-    return check
+Values = tuple[str, typing.Collection[str], Callable[[str, str], str]]
+"""Problem code, the values that exist, and the message for one that does not (value, hint)."""
+
+
+def _reference_values(folder: str, label: str) -> Callable[[dict[str, Any]], Values]:
+    def values(records: dict[str, Any]) -> Values:
+        return ("unknown-reference", records[folder],
+                lambda v, h: f"no {label} '{v}' in records/{folder}/{h}")
+    return values
+
+
+def _kind_values(records: dict[str, Any]) -> Values:
+    kinds = _chip_kinds()
+    expected = ", ".join(f"'{k}'" for k in kinds[:-1]) + f" or '{kinds[-1]}'"
+    return ("invalid-choice", kinds, lambda v, h: f"unexpected value '{v}'; expected {expected}{h}")
 
 
 # Text metric -> how its values are checked. Every text metric in kb.metrics needs an entry (a
 # test says so): a value no chip can have makes a criterion that silently matches nothing.
-TEXT_VALUES: dict[str, Callable[[Reporter], tuple[str, Any]]] = {
+TEXT_VALUES: dict[str, Callable[[dict[str, Any]], Values]] = {
     "vendor": _reference_values("organizations", "organization"),
     "id": _reference_values("chips", "chip"),
-    "kind": lambda ck: ("invalid-choice", (_chip_kinds(), lambda v, h: (
-        f"unexpected value '{v}'; expected "
-        + ", ".join(f"'{k}'" for k in _chip_kinds()[:-1]) + f" or '{_chip_kinds()[-1]}'{h}"))),
+    "kind": _kind_values,
 }
 
 
@@ -412,24 +420,32 @@ def _text_values(criterion: Any, loc: Loc) -> Iterator[tuple[Loc, str, str]]:
                 yield (*loc, key, "in", i), key, value
 
 
+def unknown_values(criterion: Any, records: dict[str, dict[str, Any]],
+                   loc: Loc = ()) -> Iterator[tuple[Loc, str, str]]:
+    """(location, code, message) for each text value of ``criterion`` that names an
+    organization, chip kind or chip the records do not have; usable for a criterion typed on the
+    command line as for one in a record."""
+    checks: dict[str, Values] = {}
+    for where, metric, value in _text_values(criterion, loc):
+        if metric not in checks:
+            checks[metric] = TEXT_VALUES[metric](records)
+        code, known, message = checks[metric]
+        if value not in known:
+            hint = _hint(value.lower() if metric == "kind" else value, known)
+            yield where, code, message(value, hint)
+
+
 def criterion_values(ck: Reporter) -> None:
     """Text comparisons name organizations, chip kinds and chips that exist."""
-    checks: dict[str, tuple[str, Any]] = {}
     for rid, rule in ck.records["rules"].items():
         for where, criterion in _criteria(rule, ()):
-            for loc, metric, value in _text_values(criterion, where):
-                if metric not in checks:
-                    checks[metric] = TEXT_VALUES[metric](ck)
-                code, (known, message) = checks[metric]
-                if value in known:
-                    continue
-                hint = _hint(value.lower() if metric == "kind" else value, known)
+            for loc, code, message in unknown_values(criterion, ck.records, where):
                 if loc[-1] == "eq":
                     # "vendor: nvidia" is shorthand for {eq: nvidia}: point at what was written.
                     parsed = ck.files[("rules", rid)].parsed
                     if parsed is not None and loc not in parsed.marks:
                         loc = loc[:-1]
-                ck.problem("rules", rid, loc, code, message(value, hint))
+                ck.problem("rules", rid, loc, code, message)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -331,3 +331,19 @@ def test_cycle_detection_stays_linear_on_a_huge_cycle():
     assert found[0].nodes[:3] == [0, 1, 2] and found[0].nodes[-1] == 0
     assert found[0].length == n and found[0].first == ("next", (0,))
     assert found[n - 1].spell().startswith(f"{n - 1} -> 0 -> 1 -> ")
+
+
+def test_unknown_values_of_a_criterion_typed_outside_the_records(base):
+    criterion = kb.models.Criterion.model_validate({
+        "vendor": "nvidea",
+        "any": [{"kind": "GPU"}, {"id": {"in": ["nvidia-h20", "nvidia-h2o"]}}]})
+    records = {"organizations": base.organizations, "chips": base.chips}
+    # Groups come before metrics, as Criterion.parts() orders them.
+    assert list(crosscheck.unknown_values(criterion, records)) == [
+        (("any", 0, "kind", "eq"), "invalid-choice",
+         "unexpected value 'GPU'; expected 'gpu', 'asic', 'cpu' or 'fpga'; did you mean 'gpu'?"),
+        (("any", 1, "id", "in", 1), "unknown-reference",
+         "no chip 'nvidia-h2o' in records/chips/; did you mean 'nvidia-h20'?"),
+        (("vendor", "eq"), "unknown-reference",
+         "no organization 'nvidea' in records/organizations/; did you mean 'nvidia'?"),
+    ]
