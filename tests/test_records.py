@@ -86,3 +86,14 @@ def test_breadth_of_the_facts(base: kb.KnowledgeBase) -> None:
     assert len(base.chips) >= 60
     assert len(base.market_shares) >= 25
     assert len({m.estimator for m in base.market_shares.values()}) >= 8
+
+
+def test_only_licence_letters_take_effect_before_they_are_public(base: kb.KnowledgeBase) -> None:
+    # Validation allows effect before the first public act for licence letters alone; this names
+    # the real ones, so a new exception is a decision, not an accident.
+    early = sorted(r.id for r in base.rules.values()
+                   if r.dates.effective and r.dates.first_public()
+                   and r.dates.effective < r.dates.first_public()[1])
+    assert early == ["us-2025-04-nvidia-h20-licence-requirement"]
+    assert {base.rules[rid].instrument for rid in early} == {"licence-letter"}
+
