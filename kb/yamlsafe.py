@@ -24,11 +24,13 @@ MAX_DEPTH = 50
 
 # Refused in every string, key and comment: C0 and C1 controls (a terminal obeys ESC sequences,
 # NUL breaks PostgreSQL and HTML), the Unicode bidirectional controls (they make text read
-# differently from what it holds: "Trojan Source"), zero-width and invisible characters, and the
-# Unicode line separators. Tab and line feed are fine; carriage return is fine in the file (CRLF
-# line ends) but not inside a value, where only a "\r" escape can put it.
+# differently from what it holds: "Trojan Source"), zero-width and invisible characters, the
+# Unicode line separators, the noncharacters U+FFFE and U+FFFF, and lone surrogates (only text
+# built in Python holds them: no UTF-8 file decodes to one). Tab and line feed are fine;
+# carriage return is fine in the file (CRLF line ends) but not inside a value, where only a "\r"
+# escape can put it.
 _CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
-_INVISIBLE = "\u061c\u200b-\u200f\u2028-\u202e\u2060\u2066-\u2069\ufeff"
+_INVISIBLE = "\u061c\u200b-\u200f\u2028-\u202e\u2060\u2066-\u2069\ud800-\udfff\ufeff\ufffe\uffff"
 BAD_CHARACTERS = re.compile(f"[{_CONTROLS}{_INVISIBLE}]")
 _BAD_IN_VALUE = re.compile(f"[{_CONTROLS}\r{_INVISIBLE}]")
 # How many of them one file reports: a binary file would otherwise fill the screen.
@@ -45,7 +47,7 @@ _CONTROL_NAMES = {
     0x1C: "file separator", 0x1D: "group separator", 0x1E: "record separator",
     0x1F: "unit separator", 0x7F: "delete", 0x85: "next line", 0x90: "device control string",
     0x9B: "control sequence introducer", 0x9D: "operating system command",
-    0xFEFF: "zero-width no-break space",
+    0xFEFF: "zero-width no-break space", 0xFFFE: "noncharacter", 0xFFFF: "noncharacter",
 }
 _BIDI = frozenset([0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 
@@ -207,7 +209,7 @@ def parse_text(text: str) -> Parsed:
         # check of the raw text above.
         if "\\" in text and _has_bad_string(out.data):
             out.data = None
-            out.issues.extend(_escape_issues(node, text))
+            out.issues.extend(_character_issues(text))
     except _TooDeep as deep:
         out.issues.append(_too_deep(deep.node.start_mark))
     except _KeyProblem:
@@ -254,6 +256,8 @@ def character_name(char: str) -> str:
         return _CONTROL_NAMES[code]
     if unicodedata.category(char) == "Cc":
         return "control character"
+    if 0xD800 <= code <= 0xDFFF:
+        return "lone surrogate"
     return unicodedata.name(char, "unnamed character").lower()
 
 
@@ -262,9 +266,11 @@ def character_message(char: str, where: str = "in text", fix: str = "delete it")
     if code in _BIDI:
         why = "it changes the order in which the text around it is shown"
     elif code in (0x2028, 0x2029):
-        why = "it is an invisible line break; use a plain line break"
+        why = "it is a line break that few programs show as one"
     elif unicodedata.category(char) == "Cc":
         why = "a control character can drive a terminal or break a web page or database"
+    elif code in (0xFFFE, 0xFFFF) or 0xD800 <= code <= 0xDFFF:
+        why = "it is no character of any script"
     else:
         why = "it cannot be seen"
     return (f"character U+{code:04X} ({character_name(char)}) is not allowed {where}: {why}; "
@@ -282,75 +288,92 @@ def _visible(text: str) -> str:
 
 
 def _character_issues(text: str) -> list[YamlIssue]:
-    """Every refused character in the raw text (up to a few), each with the field it is in."""
-    scalars = _scalar_spans(text)
-    issues = []
-    hits = list(BAD_CHARACTERS.finditer(text))
-    for hit in hits[:_MAX_CHARACTER_ISSUES]:
+    """Every refused character in the file, written as it is or made by an escape in a
+    double-quoted string, each with the field it is in (the first few of them)."""
+    exact = True
+    root = _compose(text)
+    if root is None and BAD_CHARACTERS.search(text):
+        # The C reader refuses controls: compose a copy with each replaced by a letter, one for
+        # one, so that every index still points at the same character of ``text``.
+        exact = False
+        root = _compose(BAD_CHARACTERS.sub("_", text))
+    spans: list[tuple[int, int, Loc, bool]] = []
+    found: list[tuple[int, str, Loc, str, str]] = []  # index, character, field, where, fix
+    for node, loc, is_key in _scalars(root, text, exact):
+        start, end = node.start_mark.index, node.end_mark.index
+        spans.append((start, end, loc, is_key))
+        if node.style != '"' or "\\" not in text[start:end]:
+            continue
+        where = "in a key" if is_key else "in text"
+        for escape in _ESCAPE.finditer(text, start, end):
+            body = escape.group()[1:]
+            char = (chr(int(body[1:], 16)) if body[0] in "xuU" and len(body) > 1
+                    else _SIMPLE_ESCAPES.get(body, ""))
+            if char and _BAD_IN_VALUE.match(char):
+                found.append((escape.start(), char, loc, where,
+                              f"remove the escape {escape.group()}"))
+    for hit in BAD_CHARACTERS.finditer(text):
         index = hit.start()
-        found = next(((loc, is_key) for start, end, loc, is_key in scalars
-                      if start <= index < end), None)
-        if found is None:
-            message = character_message(hit.group(), "in a record file")
-            loc: Loc = ()
+        inside = [(loc, is_key) for start, end, loc, is_key in spans if start <= index < end]
+        if inside:
+            loc, is_key = inside[-1]
+            found.append((index, hit.group(), loc, "in a key" if is_key else "in text",
+                          "delete it"))
         else:
-            loc, is_key = found
-            message = character_message(hit.group(), "in a key" if is_key else "in text")
-        issues.append(YamlIssue(*_position(text, index), "bad-character", message, loc))
-    if len(hits) > _MAX_CHARACTER_ISSUES:
-        more = len(hits) - _MAX_CHARACTER_ISSUES
-        line, col = _position(text, hits[_MAX_CHARACTER_ISSUES].start())
+            found.append((index, hit.group(), (), "in a record file", "delete it"))
+    found.sort(key=lambda f: f[0])
+    issues = [YamlIssue(*_position(text, index), "bad-character",
+                        character_message(char, where, fix), loc)
+              for index, char, loc, where, fix in found[:_MAX_CHARACTER_ISSUES]]
+    if len(found) > _MAX_CHARACTER_ISSUES:
+        more = len(found) - _MAX_CHARACTER_ISSUES
+        line, col = _position(text, found[_MAX_CHARACTER_ISSUES][0])
         issues.append(YamlIssue(line, col, "bad-character",
                                 f"and {more:,} more refused character(s) from here on"))
     return issues
 
 
-def _scalar_spans(text: str) -> list[tuple[int, int, Loc, bool]]:
-    """Where each scalar stands: (first index, end index, its field, whether it is a key). Empty
-    when ``text`` is no valid YAML; then the characters are reported without their field."""
-    spans = _spans_of(text, text)
-    if spans is None:
-        # The C reader refuses controls: compose a copy with each replaced by a letter, one for
-        # one, so that every index still points at the same character of ``text``.
-        spans = _spans_of(BAD_CHARACTERS.sub("_", text), text)
-    return spans or []
-
-
-def _spans_of(parsed: str, text: str) -> list[tuple[int, int, Loc, bool]] | None:
+def _compose(text: str) -> yaml.Node | None:
     try:
-        loader = KBLoader(parsed)
-    except yaml.YAMLError:
+        loader = KBLoader(text)
+    except (yaml.YAMLError, UnicodeEncodeError):  # a lone surrogate cannot be encoded for libyaml
         return None
-    spans: list[tuple[int, int, Loc, bool]] = []
     try:
-        root = loader.get_single_node()
-        # A stack, not recursion: this runs on files that may nest too deeply.
-        stack: list[tuple[yaml.Node, Loc]] = [(root, ())] if root is not None else []
-        seen: set[int] = set()
-        while stack:
-            node, loc = stack.pop()
-            if id(node) in seen:
-                continue
-            seen.add(id(node))
-            if isinstance(node, yaml.ScalarNode):
-                spans.append((node.start_mark.index, node.end_mark.index, loc, False))
-            elif isinstance(node, yaml.MappingNode):
-                for key, value in node.value:
-                    name = "?"
-                    if isinstance(key, yaml.ScalarNode):
-                        # From the text itself, not from the copy with its controls replaced
-                        # (quotes taken off).
-                        written = text[key.start_mark.index:key.end_mark.index]
-                        name = _visible(written[1:-1] if key.style in ("'", '"') else written)
-                    spans.append((key.start_mark.index, key.end_mark.index, loc + (name,), True))
-                    stack.append((value, loc + (name,)))
-            else:
-                stack.extend((item, loc + (i,)) for i, item in enumerate(node.value))
+        return loader.get_single_node()
     except yaml.YAMLError:
         return None
     finally:
         loader.dispose()
-    return spans
+
+
+def _scalars(root: yaml.Node | None, text: str,
+             exact: bool) -> list[tuple[yaml.ScalarNode, Loc, bool]]:
+    """Every scalar under ``root`` with its field and whether it is a key. A stack, not
+    recursion: this runs on files that may nest too deeply. Keys are named from ``text`` itself
+    when the tree was composed from a copy with its controls replaced (``exact`` false)."""
+    out: list[tuple[yaml.ScalarNode, Loc, bool]] = []
+    stack: list[tuple[yaml.Node, Loc]] = [(root, ())] if root is not None else []
+    seen: set[int] = set()
+    while stack:
+        node, loc = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            out.append((node, loc, False))
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                name = "?"
+                if isinstance(key, yaml.ScalarNode):
+                    written = text[key.start_mark.index:key.end_mark.index]
+                    if not exact:
+                        written = written[1:-1] if key.style in ("'", '"') else written
+                    name = _visible(key.value if exact else written)
+                    out.append((key, loc + (name,), True))
+                stack.append((value, loc + (name,)))
+        else:
+            stack.extend((item, loc + (i,)) for i, item in enumerate(node.value))
+    return out
 
 
 def _has_bad_string(data: Any) -> bool:
@@ -368,38 +391,6 @@ _ESCAPE = re.compile(r"\\(?:x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)",
 _SIMPLE_ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "t": "\t", "\t": "\t", "n": "\n",
                    "v": "\v", "f": "\f", "r": "\r", "e": "\x1b", "N": "\x85", "_": "\xa0",
                    "L": "\u2028", "P": "\u2029"}
-
-
-def _escape_issues(root: yaml.Node, text: str) -> list[YamlIssue]:
-    """Each escape in a double-quoted string that makes a refused character, where it is written."""
-    issues = []
-    stack: list[tuple[yaml.Node, Loc, bool]] = [(root, (), False)]
-    while stack and len(issues) < _MAX_CHARACTER_ISSUES:
-        node, loc, is_key = stack.pop()
-        if isinstance(node, yaml.MappingNode):
-            pairs = reversed(node.value)  # the stack pops them back in file order
-            for key, value in pairs:
-                name = _visible(str(key.value))
-                stack.append((value, loc + (name,), False))
-                stack.append((key, loc + (name,), True))
-            continue
-        if isinstance(node, yaml.SequenceNode):
-            items = list(enumerate(node.value))
-            stack.extend((item, loc + (i,), False) for i, item in reversed(items))
-            continue
-        if node.style != '"' or not _BAD_IN_VALUE.search(node.value):
-            continue
-        start, end = node.start_mark.index, node.end_mark.index
-        for escape in _ESCAPE.finditer(text, start, end):
-            body = escape.group()[1:]
-            char = (chr(int(body[1:], 16)) if body[0] in "xuU" and len(body) > 1
-                    else _SIMPLE_ESCAPES.get(body, ""))
-            if char and _BAD_IN_VALUE.match(char):
-                where = "in a key" if is_key else "in text"
-                message = character_message(char, where, f"remove the escape {escape.group()}")
-                issues.append(YamlIssue(*_position(text, escape.start()), "bad-character",
-                                        message, loc))
-    return issues
 
 
 # An anchor, alias or tag starts with & * or ! right after white space, a flow indicator or the
@@ -432,7 +423,7 @@ def _to_python(node: yaml.Node, seen: set[int], depth: int) -> Any:
     if id(node) in seen:
         raise _KeyProblem  # a shared node (alias): the slow path reports it
     seen.add(id(node))
-    if depth >= MAX_DEPTH:
+    if depth > MAX_DEPTH:
         raise _TooDeep(node)
     depth += 1
     if isinstance(node, yaml.MappingNode):
@@ -485,6 +476,11 @@ def _from_yaml_error(exc: yaml.MarkedYAMLError) -> YamlIssue:
     if "expected a single document" in str(exc.context or "") + problem:
         return YamlIssue(line, col, "multiple-documents",
                          "file holds more than one YAML document; one record per file")
+    start = exc.context_mark
+    if "quoted scalar" in str(exc.context) and "end of stream" in problem and start:
+        # The end of the file is where libyaml noticed; the opening quote is what to fix.
+        return YamlIssue(start.line + 1, start.column + 1, "yaml-syntax",
+                         "invalid YAML: this quoted text is never closed; add the closing quote")
     text = f"{exc.context + ': ' if exc.context else ''}{problem}"
     return YamlIssue(line, col, "yaml-syntax", f"invalid YAML: {text}")
 
@@ -528,7 +524,7 @@ def _walk(node: yaml.Node, loc: Loc, out: Parsed, seen: set[int], key_mark: Any,
     mark = key_mark or node.start_mark
     assert out._marks is not None
     out._marks[loc] = (mark.line + 1, mark.column + 1)
-    if depth >= MAX_DEPTH and not isinstance(node, yaml.ScalarNode):
+    if depth > MAX_DEPTH and not isinstance(node, yaml.ScalarNode):
         # Reported by the conversion; marks deeper than this are never asked for.
         if not any(i.code == "too-deep" for i in out.issues):
             out.issues.append(_too_deep(node.start_mark))

@@ -430,7 +430,8 @@ RAW: list[tuple[str, bytes, str]] = [
     ("lone-cr-inside-a-line", b"id: x\nname: a\rb\n",
      "4:1: [yaml-syntax] invalid YAML: while scanning a simple key: could not find expected ':'"),
     ("noncharacter", "id: x\nname: a\ufffeb\n".encode(),
-     "2:8: [bad-character] character U+FFFE is not allowed in YAML; delete it"),
+     "2:8: [bad-character] name: character U+FFFE (noncharacter) is not allowed in text: it is "
+     "no character of any script; delete it"),
     ("all-binary", bytes(range(256)),
      "2:1: [not-utf8] byte 0x80 is not valid UTF-8; save the file as UTF-8"),
 ]

@@ -1,5 +1,7 @@
 """The loader reads YAML as data: no YAML 1.1 surprises, line marks for every value."""
 
+import pytest
+
 from kb import yamlsafe
 
 
@@ -63,3 +65,80 @@ def test_text_with_ampersand_and_star_is_fine():
 def test_explicit_tag_refused():
     result = yamlsafe.parse_text("a: !!str 5\n")
     assert [i.code for i in result.issues] == ["tag"]
+
+
+# --- nesting -------------------------------------------------------------------------------
+
+def _nested(levels: int, flow: bool) -> str:
+    """A mapping holding lists ``levels`` deep in all (the mapping is the first level)."""
+    if flow:
+        return "a: " + "[" * (levels - 1) + "x" + "]" * (levels - 1) + "\n"
+    return "a:\n" + "".join("  " * i + "-\n" for i in range(1, levels - 1)) + \
+        "  " * (levels - 1) + "- x\n"
+
+
+@pytest.mark.parametrize("flow", [True, False], ids=["flow", "block"])
+def test_fifty_levels_are_read_fifty_one_refused(flow):
+    assert parse(_nested(yamlsafe.MAX_DEPTH, flow)).data is not None
+    result = yamlsafe.parse_text(_nested(yamlsafe.MAX_DEPTH + 1, flow))
+    assert [(i.code, i.message) for i in result.issues] == [
+        ("too-deep", "lists and mappings are nested more than 50 levels deep here; a record "
+                     "needs only a few levels")]
+    assert result.data is None
+
+
+@pytest.mark.parametrize("levels", [500, 999, 1001, 60_000])
+def test_any_depth_is_refused_without_recursion_errors(levels):
+    # 1,000 is libyaml's own limit; beyond it the same message, at the place libyaml stopped.
+    result = yamlsafe.parse_text("a: " + "[" * levels + "]" * levels + "\n")
+    assert [i.code for i in result.issues] == ["too-deep"]
+    result = yamlsafe.parse_text("a: " + "{b: " * levels + "1" + "}" * levels + "\n")
+    assert [i.code for i in result.issues] == ["too-deep"]
+
+
+def test_deep_nesting_after_a_duplicate_key_is_reported_without_recursion():
+    # The duplicate key sends the file down the slow path, which walks the tree again.
+    text = "a: 1\na: 2\nb: " + "[" * 900 + "]" * 900 + "\n"
+    codes = sorted(i.code for i in yamlsafe.parse_text(text).issues)
+    assert codes == ["duplicate-key", "too-deep"]
+
+
+# --- characters ----------------------------------------------------------------------------
+
+def test_tab_newline_and_other_scripts_are_fine():
+    data = parse('notes: "one\\ttwo\\nthree"\nname: 東京エレクトロン\nalt: إنفيديا\n'
+                 'block: |\n  line one\n  two\tcolumns\nnbsp: "a\\_b"\n').data
+    assert data["notes"] == "one\ttwo\nthree"
+    assert data["block"] == "line one\ntwo\tcolumns\n"
+    assert data["nbsp"] == "a\u00a0b"
+
+
+def test_an_escaped_backslash_is_not_an_escape():
+    assert parse('a: "C:\\\\e\\\\0"\n').data == {"a": "C:\\e\\0"}
+
+
+@pytest.mark.parametrize("char", [chr(c) for c in [*range(0x00, 0x09), 0x0B, 0x0C,
+                                                   *range(0x0E, 0x20), *range(0x7F, 0xA0),
+                                                   0x061C, *range(0x200B, 0x2010),
+                                                   *range(0x2028, 0x202F), 0x2060,
+                                                   *range(0x2066, 0x206A), 0xFEFF]])
+@pytest.mark.parametrize("written", ["raw", "escaped"])
+def test_every_refused_character_is_refused_raw_and_escaped(char, written):
+    value = char if written == "raw" else f"\\u{ord(char):04x}"
+    result = yamlsafe.parse_text(f'id: x\nlist:\n  - ok\n  - "a{value}b"\n')
+    assert result.data is None
+    [issue] = result.issues
+    assert (issue.line, issue.col, issue.code, issue.loc) == (4, 7, "bad-character", ("list", 1))
+    assert issue.message.startswith(f"character U+{ord(char):04X} ({yamlsafe.character_name(char)})"
+                                    " is not allowed in text: ")
+
+
+def test_only_the_first_ten_characters_are_listed():
+    result = yamlsafe.parse_text("a: " + "\u200b" * 25 + "\n")
+    assert [i.col for i in result.issues] == [*range(4, 14), 14]
+    assert result.issues[-1].message == "and 15 more refused character(s) from here on"
+
+
+def test_a_lone_surrogate_in_python_text_is_refused_not_raised():
+    [issue] = yamlsafe.parse_text("a: b\udc80c\n").issues
+    assert issue.message.startswith("character U+DC80 (lone surrogate) is not allowed in text")
