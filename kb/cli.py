@@ -48,10 +48,34 @@ def _force_arg(parser: argparse.ArgumentParser, what: str) -> None:
                         help=f"replace {what} even if it holds files kb did not write")
 
 
+# More page workers than this only fork processes that wait; a number like 10**20 would
+# make the page split build a list that size before the first fork.
+_MAX_JOBS = 256
+
+
 def _count(value: str) -> int:
-    if not value.isdigit() or int(value) < 1:
+    if not value.isascii() or not value.isdigit() or int(value) < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number from 1 up, got {value!r}")
+    if int(value) > _MAX_JOBS:
+        raise argparse.ArgumentTypeError(f"at most {_MAX_JOBS} processes, got {value}")
     return int(value)
+
+
+def _port(value: str) -> int:
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a TCP port from 1 to 65535, got {value!r}")
+    return int(value)
+
+
+def _host(value: str) -> str:
+    import socket
+
+    try:
+        socket.getaddrinfo(value, None)
+    except (socket.gaierror, UnicodeError) as exc:  # UnicodeError: a name IDNA cannot encode
+        reason = exc.strerror if isinstance(exc, socket.gaierror) else "not a host name"
+        raise argparse.ArgumentTypeError(f"cannot find host {value!r}: {reason}") from None
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -92,8 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     _records_arg(p)
 
     p = sub.add_parser("serve", help="serve the site locally, re-rendering on every change")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=_port, default=8000)
+    p.add_argument("--host", type=_host, default="127.0.0.1")
     _records_arg(p)
 
     p = sub.add_parser("new", help="start a new record from a commented template")
@@ -151,6 +175,7 @@ def _interrupted(argv: Sequence[str]) -> int:
 
 def _main(argv: list[str]) -> int:
     parser = build_parser()
+    _refuse_empty_paths(parser)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
@@ -172,12 +197,38 @@ def _main(argv: list[str]) -> int:
         return 1
     except BrokenPipeError:  # e.g. `kb classify x | head`
         return 0
+    except OSError as exc:  # the system refused (a full disk, a port in use): no bug of ours
+        if os.environ.get("KB_DEBUG"):
+            raise
+        from kb.errors import os_reason
+
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"kb {args.command}: {where}{os_reason(exc)}", file=sys.stderr)
+        return 1
     except Exception as exc:  # a bug, not bad input: say so plainly; KB_DEBUG=1 shows the trace
         if os.environ.get("KB_DEBUG"):
             raise
         print(f"kb {args.command}: internal error ({type(exc).__name__}: {exc}); "
               "rerun with KB_DEBUG=1 and report it", file=sys.stderr)
         return 1
+
+
+def _refuse_empty_paths(parser: argparse.ArgumentParser) -> None:
+    """Make every file or folder argument refuse "": Path("") is the current folder, so
+    `kb schema ""` would write there and `--records ""` read there, unasked."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                _refuse_empty_paths(sub)
+        elif action.type is Path:
+            action.type = _path
+
+
+def _path(value: str) -> Path:
+    if not value:
+        raise argparse.ArgumentTypeError("an empty path names no file or folder; give one "
+                                         "(. for the current folder)")
+    return Path(value)
 
 
 # Options whose value is text, not a file name, as the user wrote them.
@@ -254,11 +305,19 @@ def _date_arg(value: str | None, option: str = "--on") -> Any:
 
 def cmd_classify(args: argparse.Namespace) -> int:
     on = _date_arg(args.on)  # before the records load: a wrong date costs nothing
+    # An empty code, or --hq alone, would otherwise be dropped in silence and the answer read
+    # as if no licence were needed.
+    for option, value in (("--to", args.to), ("--hq", args.hq)):
+        if value is not None and not value.strip():
+            raise UsageError(f"{option}: give a country code, e.g. CN")
+    if args.hq is not None and args.to is None:
+        raise UsageError("--hq works with --to: the buyer's parent matters only for a "
+                         "destination, e.g. --to MY --hq CN")
     base = _base(args)
     chip = base.chip(args.chip)
     dets = base.classify(chip, on)
     reqs = None
-    if args.to:
+    if args.to is not None:
         try:
             reqs = base.license_required(chip, args.to, on, headquartered_in=args.hq)
         except ValueError as exc:

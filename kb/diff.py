@@ -55,9 +55,20 @@ def records_at(ref: str, records: Path, into: Path) -> Path:
             (into / rel).mkdir(parents=True)  # records/ did not exist yet at that commit
             return into / rel
         raise DiffError(f"cannot read records at '{ref}': {message}") from None
-    with tarfile.open(fileobj=io.BytesIO(raw)) as tar:
-        tar.extractall(into, filter="data")
+    try:
+        with tarfile.open(fileobj=io.BytesIO(raw)) as tar:
+            tar.extractall(into, filter=_files_only)
+    except (tarfile.TarError, OSError) as exc:
+        raise DiffError(f"cannot read records at '{ref}': {exc}") from None
     return into / rel
+
+
+def _files_only(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
+    # Records are regular files: a committed link (to /etc/passwd, or out of the folder) is
+    # left out, as the loader refuses it in a working tree, and compared as absent.
+    if not (member.isfile() or member.isdir()):
+        return None
+    return tarfile.data_filter(member, dest)
 
 
 def resolve_commit(ref: str, repo: str | Path) -> str:

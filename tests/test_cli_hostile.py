@@ -337,11 +337,13 @@ def test_validate_messages_print_no_control_characters(records_dir):
     # Real files: a field name and a file name holding ESC and a right-to-left override, both
     # quoted back in validate's messages.
     chip = records_dir / "chips" / "acme-x1.yaml"
-    chip.write_text(chip.read_text() + '"bad\\e[2J\u202e": 1\n')
+    text = chip.read_text()
+    chip.write_text(text + '"bad\\e[2J\u202e": 1\n')
     (records_dir / "chips" / "x\x1b]0;pwned\x07.yaml").write_text("id: x\n")
     proc = kb("validate", str(records_dir))
     assert proc.returncode == 1, proc.stderr
-    assert "unknown field 'bad\\u001b[2J\\u202e'" in proc.stderr
+    line = len(text.splitlines()) + 1
+    assert f"acme-x1.yaml:{line}:" in proc.stderr and "bad\\u001b[2J\\u202e" in proc.stderr
     assert "x\\u001b]0;pwned\\u0007.yaml" in proc.stderr
     assert not _UNSAFE.search(proc.stdout + proc.stderr)
 
@@ -449,3 +451,56 @@ def test_fixture_records_are_what_these_tests_expect():
     # The cases above name acme-x1, acme-x1-lite and test-rule of the valid fixture tree.
     assert {"acme-x1", "acme-x1-lite"} <= {p.stem for p in (VALID / "chips").glob("*.yaml")}
     assert (VALID / "rules" / "test-rule.yaml").is_file()
+
+
+# --- other bad input that used to reach "internal error" or pass in silence ------------------
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["classify", "acme-x1", "--to", ""], "--to: give a country code"),
+    (["classify", "acme-x1", "--to", " "], "--to: give a country code"),
+    (["classify", "acme-x1", "--to", "CN", "--hq", ""], "--hq: give a country code"),
+    (["classify", "acme-x1", "--hq", "CN"], "--hq works with --to"),
+    (["serve", "--port", "99999"], "expected a TCP port from 1 to 65535, got '99999'"),
+    (["serve", "--port", "-1"], "expected a TCP port from 1 to 65535, got '-1'"),
+    (["serve", "--port", "0"], "expected a TCP port from 1 to 65535, got '0'"),
+    (["serve", "--host", "no-such-host.invalid"], "cannot find host 'no-such-host.invalid'"),
+    (["serve", "--host", "a..b"], "cannot find host 'a..b'"),
+    (["build", "--jobs", "99999999999999999999"], "at most 256 processes"),
+    (["build", "--jobs", "١٢"], "expected a whole number from 1 up"),
+    (["schema", ""], "argument out: an empty path names no file or folder"),
+    (["validate", ""], "argument path: an empty path"),
+    (["export", "--format", "csv", ""], "argument out: an empty path"),
+    (["build", "--out", ""], "argument --out: an empty path"),
+])
+def test_odd_arguments_are_usage_errors(args, says, records_dir, tmp_path):
+    # Run in an empty folder: nothing may be written there, whatever "" would have meant.
+    work = tmp_path / "work"
+    work.mkdir()
+    records = [] if args[0] in ("schema", "validate") else ["--records", str(records_dir)]
+    assert says in plain(kb(*args, *records, cwd=work), 2)
+    assert list(work.iterdir()) == []
+
+
+def test_diff_leaves_out_links_committed_in_the_records(repo):
+    chips = repo / "records" / "chips"
+    (chips / "evil.yaml").symlink_to("/etc/passwd")
+    (chips / "evil2.yaml").symlink_to("../../../outside.yaml")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-qm", "links")
+    for link in ("evil.yaml", "evil2.yaml"):
+        (chips / link).unlink()
+    proc = kb("diff", "HEAD", "--records", str(repo / "records"), cwd=repo)
+    assert plain(proc, 0) == ""
+    assert "No record changed." in proc.stdout
+
+
+def test_a_port_in_use_is_said_plainly(tmp_path):
+    import socket
+
+    project = copy_project(tmp_path / "project")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        err = plain(kb("serve", "--port", str(port), cwd=project), 1)
+    assert err.endswith("kb serve: address already in use\n"), err
