@@ -26,13 +26,11 @@ Loc = tuple[str | int, ...]
 
 
 def default_root() -> Path:
-    """The records folder: the checkout's ``records/`` when run from a checkout, else the copy
-    shipped inside the installed package."""
-    here = Path(__file__).resolve().parent
-    checkout = here.parent / "records"
-    if checkout.is_dir() and (here.parent / "pyproject.toml").is_file():
-        return checkout
-    return here / "records"
+    """The records folder of the project the current folder is in (walking up, as git does),
+    else the copy shipped with the installed package (:mod:`kb.project`)."""
+    from kb import project
+
+    return project.records().path
 
 
 @dataclass
