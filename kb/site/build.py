@@ -9,6 +9,7 @@ import logging
 import multiprocessing
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -332,8 +333,11 @@ def serve(records: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
         cfg.site_url = serve_url
         return cfg
 
+    # The worker ignores Ctrl-C (the terminal sends it to the whole group): this process
+    # stops it, and its KeyboardInterrupt would come back here as a helper thread's traceback.
     pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context(
-        "fork" if can_fork() else "spawn"))
+        "fork" if can_fork() else "spawn"), initializer=signal.signal,
+        initargs=(signal.SIGINT, signal.SIG_IGN))
 
     def refresh_assets(_fresh: KnowledgeBase) -> None:
         # Charts and downloads take about a second: a second process makes them (no GIL shared
