@@ -155,7 +155,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Every line printed while the command runs, by this module or on its behalf, goes
     # through kb.terminal.clean: record text and arguments cannot drive the terminal.
     streams = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = CleanStream(sys.stdout), CleanStream(sys.stderr)
+    # None where the stream was closed when kb started (`kb validate >&-`): print() then
+    # writes nothing, as it would without kb's wrapper.
+    sys.stdout, sys.stderr = (None if s is None else CleanStream(s) for s in streams)
     try:
         return _main(argv)
     except KeyboardInterrupt:

@@ -532,3 +532,26 @@ def test_ctrl_c_while_serving_ends_without_a_traceback(tmp_path):
     _, err = proc.communicate(timeout=60)
     assert proc.returncode in (0, 130), err
     assert "Traceback" not in err and "Exception" not in err, err
+
+
+def test_a_closed_stdout_or_stderr_is_no_internal_error(records_dir):
+    # `kb validate >&-`: Python then has no sys.stdout at all.
+    import shlex
+
+    cmd = shlex.join([sys.executable, "-m", "kb", "validate", str(records_dir)])
+    closed_out = subprocess.run(["bash", "-c", f"{cmd} >&-"], capture_output=True, text=True,
+                                timeout=60)
+    assert closed_out.returncode == 0 and closed_out.stderr == ""
+    bad = shlex.join([sys.executable, "-m", "kb", "validate", str(records_dir / "nope")])
+    closed_err = subprocess.run(["bash", "-c", f"{bad} 2>&-"], capture_output=True, text=True,
+                                timeout=60)
+    assert closed_err.returncode == 2
+    assert "internal error" not in closed_err.stdout + closed_err.stderr
+
+
+def test_a_full_disk_is_said_plainly(records_dir):
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "kb", "validate", str(records_dir)],
+                              stdout=full, stderr=subprocess.PIPE, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert proc.stderr == "kb validate: no space left on device\n"
