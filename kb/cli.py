@@ -242,8 +242,11 @@ def _check_text_args(args: argparse.Namespace) -> None:
     """Refuse text arguments that are not UTF-8 (Python keeps such bytes as lone surrogates,
     which no encoder accepts). File names may hold any bytes and stay allowed."""
     for name, value in vars(args).items():
-        if isinstance(value, str) and any("\udc80" <= ch <= "\udcff" for ch in value):
-            shown = os.fsencode(value)
+        if isinstance(value, str) and any("\ud800" <= ch <= "\udfff" for ch in value):
+            try:
+                shown = os.fsencode(value)  # the bytes as given on the command line
+            except UnicodeEncodeError:  # a surrogate no command line makes (main() from Python)
+                shown = value.encode("utf-8", "backslashreplace")
             raise UsageError(f"{_OPTION_NAMES.get(name, name)} is not valid UTF-8 text "
                              f"(read {shown!r}); write it in UTF-8")
 

