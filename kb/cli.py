@@ -1,6 +1,7 @@
 """The ``kb`` command. Only this module talks to the user; the library raises, this prints.
 
-Exit status: 0 success, 1 invalid records or a failed check, 2 wrong usage.
+Exit status: 0 success, 1 invalid records or a failed check, 2 wrong usage, 130 interrupted
+(Ctrl-C). Everything printed passes through :func:`kb.terminal.clean`.
 """
 
 from __future__ import annotations
