@@ -333,8 +333,8 @@ def _check_file(result: FileResult, path: Path, kind: str) -> None:
         line, col = parsed.mark(("id",))
         result.problems.append(Problem(
             where, line, col, "id-mismatch", "id",
-            f"id '{record.id}' differs from the file name '{path.stem}'; "  # type: ignore[attr-defined]
-            f"rename the file or change the id"))
+            f"id '{record.id}' differs from the file name "  # type: ignore[attr-defined]
+            f"'{yamlsafe.visible(path.stem)}'; rename the file or change the id"))
         return
     result.record = record
 

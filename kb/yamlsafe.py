@@ -282,9 +282,9 @@ def _position(text: str, index: int) -> tuple[int, int]:
     return line, index - (text.rfind("\n", 0, index) + 1) + 1
 
 
-def _visible(text: str) -> str:
+def visible(text: str) -> str:
     """A key for a field name, with refused characters written as escapes, never raw."""
-    return BAD_CHARACTERS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return _BAD_IN_VALUE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _character_issues(text: str) -> list[YamlIssue]:
@@ -368,7 +368,7 @@ def _scalars(root: yaml.Node | None, text: str,
                     written = text[key.start_mark.index:key.end_mark.index]
                     if not exact:
                         written = written[1:-1] if key.style in ("'", '"') else written
-                    name = _visible(key.value if exact else written)
+                    name = visible(key.value if exact else written)
                     out.append((key, loc + (name,), True))
                 stack.append((value, loc + (name,)))
         else:

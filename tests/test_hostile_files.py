@@ -450,3 +450,15 @@ def test_raw_bytes_are_reported_with_their_place(content, expected, records_dir,
 def test_crlf_line_ends_are_fine(records_dir, capsys):
     (records_dir / "chips" / "acme-x1.yaml").write_bytes(ACME_X1.replace(b"\n", b"\r\n"))
     assert cli.main(["validate", str(records_dir)]) == 0, capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("stem", "shown"), [("x\x1b]0;pwned\x07", "x\\u001b]0;pwned\\u0007"),
+                                             ("x\u202egpj.", "x\\u202egpj."),
+                                             ("x\r", "x\\u000d")])
+def test_a_file_name_with_control_characters_is_quoted_escaped(stem, shown, records_dir):
+    (records_dir / "chips" / f"{stem}.yaml").write_text("id: x\nname: X\nvendor: acme\n"
+                                                        "kind: asic\n")
+    result = loader.load_records(records_dir)
+    [problem] = [p for p in result.errors if p.code == "id-mismatch"]
+    assert problem.message == (f"id 'x' differs from the file name '{shown}'; rename the file "
+                               "or change the id")
