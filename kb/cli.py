@@ -11,6 +11,7 @@ import contextlib
 import importlib
 import json
 import os
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -159,21 +160,50 @@ def main(argv: Sequence[str] | None = None) -> int:
     # None where the stream was closed when kb started (`kb validate >&-`): print() then
     # writes nothing, as it would without kb's wrapper.
     sys.stdout, sys.stderr = (None if s is None else CleanStream(s) for s in streams)
+    terminate = _stop_on_sigterm()
     try:
         return _main(argv)
+    except Terminated:
+        return _interrupted(argv, "terminated", 128 + signal.SIGTERM)
     except KeyboardInterrupt:
         return _interrupted(argv)
     finally:
+        if terminate is not None:
+            signal.signal(signal.SIGTERM, terminate)
         sys.stdout, sys.stderr = streams
 
 
-def _interrupted(argv: Sequence[str]) -> int:
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a service manager, `kill`, a CI timeout): stop as for Ctrl-C, so every cleanup
+    runs (a half-built output is removed, helpers are ended) instead of dying mid-write."""
+
+
+def _raise_terminated(_signum: int, _frame: object) -> None:
+    raise Terminated
+
+
+def _stop_on_sigterm() -> Any:
+    """Turn SIGTERM into :class:`Terminated` while a command runs; returns the handler it
+    replaced (None where it left things alone: not the main thread, or a handler of the
+    program kb runs inside)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous is not signal.SIG_DFL:
+        return None
+    signal.signal(signal.SIGTERM, _raise_terminated)
+    return previous
+
+
+def _interrupted(argv: Sequence[str], what: str = "interrupted", code: int = 130) -> int:
     """Ctrl-C: the user asked to stop, so one line and the shell's code for SIGINT; no trace."""
     command = next((a for a in argv if a in _COMMANDS), None)
     # stderr closed or gone, or a second Ctrl-C: the exit status still says it.
     with contextlib.suppress(OSError, ValueError, KeyboardInterrupt):
-        print(f"kb {command}: interrupted" if command else "kb: interrupted", file=sys.stderr)
-    return 130
+        print(f"kb {command}: {what}" if command else f"kb: {what}", file=sys.stderr)
+    return code
 
 
 def _main(argv: list[str]) -> int:
@@ -395,7 +425,18 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     on = _date_arg(args.on)
     base = _base(args)
     try:
-        result = base.what_if(parsed.data, on=on)
+        from kb.crosscheck import unknown_values
+        from kb.knowledge import as_criterion
+
+        criterion = as_criterion(parsed.data)
+        # A vendor, kind or chip no record has would match nothing, silently: say so, as
+        # `kb validate` does for a rule's criterion.
+        known = {"organizations": base.organizations, "chips": base.chips}
+        unknown = [f"{'.'.join(str(part) for part in loc)}: {message}"
+                   for loc, _code, message in unknown_values(criterion, known)]
+        if unknown:
+            raise UsageError("invalid criterion:\n" + "\n".join(unknown))
+        result = base.what_if(criterion, on=on)
     except ValidationError as exc:
         # The same plain messages and hints as `kb validate`, placed in the argument's text.
         from kb.models import Criterion

@@ -265,6 +265,8 @@ def write_folder(target: Path, fill: Callable[[Path], None], force: bool = False
 
 def owned_file(path: Path) -> bool:
     """Whether ``path`` is an output file an earlier kb export wrote."""
+    if path.is_symlink() or not path.is_file():  # a device or a pipe may never end
+        return False
     try:
         with path.open("rb") as f:
             head = f.read(100)
@@ -290,6 +292,10 @@ def check_file(target: Path, force: bool = False) -> None:
                             "name such as kb.sqlite")
     if not target.exists() and not target.is_symlink():
         return
+    if not target.is_symlink() and not target.is_file():
+        # A device, pipe or socket: never replaced, not even with --force.
+        raise WrongKind(f"{_show(target)} is not a regular file; nothing was changed. Give a "
+                        "file name such as kb.sqlite")
     if force or (not target.is_symlink() and owned_file(target)):
         return
     kind = "a symbolic link" if target.is_symlink() else "a file kb did not write"

@@ -106,3 +106,12 @@ def test_whatif_explains_a_bad_criterion_like_validate():
     assert code == 2
     assert "criterion:1:2: [unknown-field] tpx: unknown field 'tpx'; did you mean 'tpp'?" in err
     assert "[wrong-type] tpp.gte: expected a number; found '1,000'; write 1000" in err
+
+
+def test_whatif_names_vendors_kinds_and_chips_no_record_has(capsys):
+    assert cli.main(["whatif", "{vendor: {in: [nvidea]}, kind: GPU, id: nvidia-h21}"]) == 2
+    err = capsys.readouterr().err
+    assert "vendor.in.0: no organization 'nvidea' in records/organizations/; did you mean " \
+        "'nvidia'?" in err
+    assert "kind.eq: unexpected value 'GPU'" in err and "did you mean 'gpu'?" in err
+    assert "id.eq: no chip 'nvidia-h21' in records/chips/; did you mean 'nvidia-h20'?" in err

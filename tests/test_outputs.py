@@ -430,3 +430,24 @@ def test_not_even_force_replaces_what_the_run_reads(project, monkeypatch, capsys
     err = capsys.readouterr().err
     assert "which this run reads; nothing was changed" in err and err.count("\n") == 1
     assert _snapshot(project.parent) == before
+
+
+def test_a_terminated_build_cleans_up_and_says_so(project, tmp_path):
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    _kb(["build"], project)
+    old = _snapshot(project / "site")
+    newer = _two_states(project / "records")
+    took = _timed(["build", "--records", str(newer), "--out", str(tmp_path / "ref")], project)
+    code, err = _run_and_signal(["build", "--records", str(newer)], project, tmpdir,
+                                took * 0.5, signal.SIGTERM)
+    assert (code, err) == (143, "kb build: terminated\n")
+    assert _snapshot(project / "site") == old
+    assert _leftovers(project) == [] and list(tmpdir.iterdir()) == []
+
+
+def test_a_device_is_never_an_output_not_even_with_force(capsys):
+    for extra in ((), ("--force",)):
+        assert _export("sqlite", Path("/dev/full"), *extra) == 2
+        assert "/dev/full is not a regular file; nothing was changed" in capsys.readouterr().err
+    assert Path("/dev/full").is_char_device()

@@ -386,9 +386,7 @@ def serve(records: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
             server.watch(str(folder))
         server.watch(str(root / "mkdocs.yml"))
         try:
-            server.serve()
-        except KeyboardInterrupt:
-            pass
+            server.serve()  # until Ctrl-C, which the command reports once all is cleaned up
         finally:
             server.shutdown()
     finally:

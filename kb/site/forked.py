@@ -36,6 +36,10 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
+# Signals held back across a fork (see Pending).
+_HELD = {signal.SIGINT, signal.SIGTERM}
+
+
 class Pending(Generic[T]):
     """``fn(*args)``: in a forked child where the platform forks, else here and now."""
 
@@ -52,7 +56,8 @@ class Pending(Generic[T]):
         # SIGINT held back across the fork: one arriving inside os.fork's hooks (logging's)
         # is swallowed there, so the parent would build on; and the child may not take it
         # before it ignores it. Held back, the parent takes it right after, the child never.
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        # SIGTERM likewise, until the child has put back its default action.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
         try:
             self._process.start()
         finally:
@@ -115,7 +120,10 @@ def _child(conn: Any, parent_end: Any, fn: Callable[..., Any], args: tuple[Any, 
     _die_with_parent()
     # A Ctrl-C reaches the whole process group: the parent decides, and cancels its helpers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # held back by Pending()
+    # The parent's SIGTERM handler (kb.cli's orderly stop) came along too; here a SIGTERM is
+    # the parent cancelling this helper, which simply ends.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)  # held back by Pending()
     answer = _call(fn, args)
     try:
         try:
