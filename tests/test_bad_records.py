@@ -47,6 +47,7 @@ def test_corpus_covers_every_loader_error_kind():
         "tab-indent", "empty-file", "not-a-mapping", "unknown-field", "missing-field",
         "wrong-type", "invalid-choice", "invalid-id", "out-of-range", "invalid-value",
         "id-mismatch", "unknown-reference", "missing-citation", "wrong-size",
+        "bad-character", "too-deep", "byte-order-mark",
     } <= codes
 
 
