@@ -83,17 +83,12 @@ def record_paths(root: Path) -> tuple[dict[str, list[Path]], list[Problem]]:
     found: dict[str, list[Path]] = {kind: [] for kind in models.KINDS}
     problems: list[Problem] = []
 
+    top = os.fspath(root)
+
     def report(path: str, code: str, message: str) -> None:
-        # The folder is shown, then the name: showing the entry itself would resolve a link
-        # (naming its target instead, or failing on a loop).
-        folder, name = os.path.split(path)
-        if path == top or not folder:
-            shown = display_path(Path(path), root)
-        else:
-            shown = display_path(Path(folder), root) + "/" + name
+        shown = display_path(root, root) if path == top else _shown(path, root)
         problems.append(Problem(shown, 1, 1, code, "", message))
 
-    top = os.fspath(root)
     entries = _entries(top, report)
     if entries is None:
         return found, problems
@@ -239,6 +234,14 @@ def _what(entry: os.DirEntry[str]) -> str:
     return _NOT_REGULAR.get(stat.S_IFMT(mode), "no regular file")
 
 
+def _shown(path: str | Path, root: Path | None) -> str:
+    """A path for a message: its folder as the user reads it, then its name. Showing the entry
+    itself would resolve a link, naming its target instead (or failing on a loop)."""
+    folder, name = os.path.split(path)
+    shown = display_path(Path(folder), root) if folder else "."
+    return name if shown == "." else f"{shown}/{name}"
+
+
 def _reason(exc: OSError) -> str:
     text = exc.strerror or type(exc).__name__
     return text[:1].lower() + text[1:]
@@ -250,14 +253,15 @@ def load_file(path: Path, kind: str, root: Path | None = None) -> FileResult:
     _check_file(result, path, kind)
     if result.problems:
         # The display path costs system calls; work it out only for files with problems.
-        where = display_path(path, root)
+        where = _shown(path, root)
         result.problems = [dataclasses.replace(p, path=where) for p in result.problems]
     return result
 
 
 # Non-blocking, so that opening a pipe cannot hang the run (its contents are never read); no
-# controlling terminal taken from a terminal device.
-_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0)
+# controlling terminal taken from a terminal device. (Windows has neither flag, nor such files.)
+_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+               | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
 
 
 def _read_record(path: Path) -> tuple[bytes | None, str, str]:

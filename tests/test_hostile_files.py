@@ -462,3 +462,11 @@ def test_a_file_name_with_control_characters_is_quoted_escaped(stem, shown, reco
     [problem] = [p for p in result.errors if p.code == "id-mismatch"]
     assert problem.message == (f"id 'x' differs from the file name '{shown}'; rename the file "
                                "or change the id")
+
+
+def test_load_file_on_a_link_loop_says_so(tmp_path):
+    (tmp_path / "x.yaml").symlink_to("y.yaml")
+    (tmp_path / "y.yaml").symlink_to("x.yaml")
+    result = loader.load_file(tmp_path / "x.yaml", "chips")
+    assert [(p.code, p.message) for p in result.problems] == [
+        ("unreadable", "cannot read file: too many levels of symbolic links")]
