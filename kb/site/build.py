@@ -302,6 +302,14 @@ def _make_assets(records: KnowledgeBase | str, folder: str, staging: str | None 
     return {sub: diff_tree(Path(folder) / sub, Path(staging) / sub) for sub in (CHARTS, DOWNLOADS)}
 
 
+def _quiet_worker() -> None:
+    """The worker ignores Ctrl-C (the terminal sends it to the whole group): the server stops
+    it, and its KeyboardInterrupt would come back as a helper thread's traceback. A SIGTERM
+    (the pool ending it) just ends it: the server's own handler came along with the fork."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def serve(records: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve the site with live reload; rebuild when records, templates or docs/ change.
 
@@ -333,11 +341,8 @@ def serve(records: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
         cfg.site_url = serve_url
         return cfg
 
-    # The worker ignores Ctrl-C (the terminal sends it to the whole group): this process
-    # stops it, and its KeyboardInterrupt would come back here as a helper thread's traceback.
     pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context(
-        "fork" if can_fork() else "spawn"), initializer=signal.signal,
-        initargs=(signal.SIGINT, signal.SIG_IGN))
+        "fork" if can_fork() else "spawn"), initializer=_quiet_worker)
 
     def refresh_assets(_fresh: KnowledgeBase) -> None:
         # Charts and downloads take about a second: a second process makes them (no GIL shared
