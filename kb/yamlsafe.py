@@ -9,6 +9,7 @@ anywhere in the file or produced by an escape in a double-quoted string.
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -35,6 +36,8 @@ BAD_CHARACTERS = re.compile(f"[{_CONTROLS}{_INVISIBLE}]")
 _BAD_IN_VALUE = re.compile(f"[{_CONTROLS}\r{_INVISIBLE}]")
 # How many of them one file reports: a binary file would otherwise fill the screen.
 _MAX_CHARACTER_ISSUES = 10
+# How many problems of any kind one file reports (duplicate keys, anchors).
+_MAX_ISSUES = 20
 
 _CONTROL_NAMES = {
     0x00: "null", 0x01: "start of heading", 0x02: "start of text", 0x03: "end of text",
@@ -172,6 +175,18 @@ _TAB_INDENT = re.compile(r"^[ ]*\t", re.M)
 
 def parse_text(text: str) -> Parsed:
     """Parse YAML text into plain data plus line marks."""
+    out = _parse_text(text)
+    if len(out.issues) > _MAX_ISSUES:
+        # A generated file can repeat one mistake thousands of times: the first ones say it.
+        out.issues.sort(key=lambda i: (i.line, i.col))
+        rest = out.issues[_MAX_ISSUES]
+        more = len(out.issues) - _MAX_ISSUES
+        out.issues[_MAX_ISSUES:] = [YamlIssue(rest.line, rest.col, rest.code,
+                                              f"and {more:,} more problem(s) from here on")]
+    return out
+
+
+def _parse_text(text: str) -> Parsed:
     out = Parsed()
     # `in` scans for one character at memchr speed; the patterns run only where it is found.
     tab = _TAB_INDENT.search(text) if "\t" in text else None
@@ -298,7 +313,8 @@ def _character_issues(text: str) -> list[YamlIssue]:
         exact = False
         root = _compose(BAD_CHARACTERS.sub("_", text))
     spans: list[tuple[int, int, Loc, bool]] = []
-    found: list[tuple[int, str, Loc, str, str]] = []  # index, character, field, where, fix
+    # Index, character, field (None: not yet located), where, fix.
+    found: list[tuple[int, str, Loc | None, str, str]] = []
     for node, loc, is_key in _scalars(root, text, exact):
         start, end = node.start_mark.index, node.end_mark.index
         spans.append((start, end, loc, is_key))
@@ -312,19 +328,22 @@ def _character_issues(text: str) -> list[YamlIssue]:
             if char and _BAD_IN_VALUE.match(char):
                 found.append((escape.start(), char, loc, where,
                               f"remove the escape {escape.group()}"))
-    for hit in BAD_CHARACTERS.finditer(text):
-        index = hit.start()
-        inside = [(loc, is_key) for start, end, loc, is_key in spans if start <= index < end]
-        if inside:
-            loc, is_key = inside[-1]
-            found.append((index, hit.group(), loc, "in a key" if is_key else "in text",
-                          "delete it"))
-        else:
-            found.append((index, hit.group(), (), "in a record file", "delete it"))
+    # Located only once sorted and cut to the few reported: a file may hold thousands.
+    found.extend((hit.start(), hit.group(), None, "", "delete it")
+                 for hit in BAD_CHARACTERS.finditer(text))
     found.sort(key=lambda f: f[0])
-    issues = [YamlIssue(*_position(text, index), "bad-character",
-                        character_message(char, where, fix), loc)
-              for index, char, loc, where, fix in found[:_MAX_CHARACTER_ISSUES]]
+    spans.sort(key=lambda s: s[0])  # scalars never overlap: the last one starting before is it
+    starts = [s[0] for s in spans]
+    issues = []
+    for index, char, loc, where, fix in found[:_MAX_CHARACTER_ISSUES]:
+        if loc is None:
+            at = bisect.bisect_right(starts, index) - 1
+            if at >= 0 and index < spans[at][1]:
+                loc, where = spans[at][2], "in a key" if spans[at][3] else "in text"
+            else:
+                loc, where = (), "in a record file"
+        issues.append(YamlIssue(*_position(text, index), "bad-character",
+                                character_message(char, where, fix), loc))
     if len(found) > _MAX_CHARACTER_ISSUES:
         more = len(found) - _MAX_CHARACTER_ISSUES
         line, col = _position(text, found[_MAX_CHARACTER_ISSUES][0])

@@ -1,5 +1,7 @@
 """The loader reads YAML as data: no YAML 1.1 surprises, line marks for every value."""
 
+import time
+
 import pytest
 
 from kb import yamlsafe
@@ -142,3 +144,27 @@ def test_only_the_first_ten_characters_are_listed():
 def test_a_lone_surrogate_in_python_text_is_refused_not_raised():
     [issue] = yamlsafe.parse_text("a: b\udc80c\n").issues
     assert issue.message.startswith("character U+DC80 (lone surrogate) is not allowed in text")
+
+
+# --- the largest hostile files: answered in moments, in a few lines ----------------------
+
+_BIG = yamlsafe.MAX_BYTES // 8
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("\x00" * yamlsafe.MAX_BYTES, "bad-character"),
+    ("a: [" + ", ".join(["\u200b"] * _BIG) + "]\n", "bad-character"),
+    ("a: [" + ", ".join(['"\\e"'] * _BIG) + "]\n", "bad-character"),
+    ("".join(f"k{i}: \x1b\n" for i in range(_BIG // 2)), "bad-character"),
+    ("".join("a: 1\n" for _ in range(_BIG)), "duplicate-key"),
+    ("a: [" + ", ".join(f"&a{i} x" for i in range(_BIG // 2)) + "]\n", "anchor"),
+], ids=["nul", "zero-width-list", "escape-list", "escape-keys", "duplicate-keys", "anchors"])
+def test_a_file_with_thousands_of_problems_is_answered_quickly_in_few_lines(text, code):
+    started = time.perf_counter()
+    result = yamlsafe.parse_text(text)
+    # Locating every problem against every value would take minutes here.
+    assert time.perf_counter() - started < 10
+    assert len(result.issues) in (11, 21)
+    assert result.issues[0].code == code
+    assert result.issues[-1].message.startswith("and ")
+    assert result.issues[-1].message.endswith(" from here on")
