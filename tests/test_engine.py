@@ -75,9 +75,13 @@ def test_timeline_of_a800(base):
 
 def test_timeline_of_a100_records_each_rule_change(base):
     entries = base.timeline("nvidia-a100-sxm")
-    assert entries[0].date == dt.date(2022, 10, 7)
-    assert entries[0].controlled_by == [("us-bis-2022-10-advanced-computing", "3A090.a")]
+    # First caught by the notice to NVIDIA of August 26, 2022, then by the October 2022 rule.
+    assert entries[0].date == dt.date(2022, 8, 26)
+    assert entries[0].controlled_by == [("us-2022-08-nvidia-a100-h100-licence-requirement",
+                                         "A100/H100 notice")]
     days = [e.date for e in entries]
+    first_rule = entries[days.index(dt.date(2022, 10, 7))]
+    assert first_rule.controlled_by == [("us-bis-2022-10-advanced-computing", "3A090.a")]
     assert dt.date(2023, 1, 17) in days and dt.date(2023, 11, 17) in days
     second = entries[days.index(dt.date(2023, 11, 17))]
     assert ("us-bis-2022-10-advanced-computing", "3A090.a") in second.released_from

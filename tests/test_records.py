@@ -94,6 +94,7 @@ def test_only_licence_letters_take_effect_before_they_are_public(base: kb.Knowle
     early = sorted(r.id for r in base.rules.values()
                    if r.dates.effective and r.dates.first_public()
                    and r.dates.effective < r.dates.first_public()[1])
-    assert early == ["us-2025-04-nvidia-h20-licence-requirement"]
+    assert early == ["us-2022-08-nvidia-a100-h100-licence-requirement",
+                     "us-2025-04-nvidia-h20-licence-requirement"]
     assert {base.rules[rid].instrument for rid in early} == {"licence-letter"}
 
