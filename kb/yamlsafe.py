@@ -196,6 +196,9 @@ def _parse_text(text: str) -> Parsed:
             YamlIssue(line, tab.end() - tab.start(), "tab-indent",
                       "indentation uses a tab; YAML indents with spaces only")
         )
+        # Refused characters are reported with it (the file is not parsed any further).
+        if BAD_CHARACTERS.search(text):
+            out.issues.extend(_character_issues(text))
         return out
     # Every control character but tab and the line ends is ASCII and refused by the C reader
     # (reported below); only text with other characters needs the pattern.
@@ -307,11 +310,12 @@ def _character_issues(text: str) -> list[YamlIssue]:
     double-quoted string, each with the field it is in (the first few of them)."""
     exact = True
     root = _compose(text)
-    if root is None and BAD_CHARACTERS.search(text):
-        # The C reader refuses controls: compose a copy with each replaced by a letter, one for
-        # one, so that every index still points at the same character of ``text``.
+    if root is None:
+        # The C reader refuses controls, the scanner tabs that indent: compose a copy with each
+        # control replaced by a letter and each tab by a space, one for one, so that every index
+        # still points at the same character of ``text``.
         exact = False
-        root = _compose(BAD_CHARACTERS.sub("_", text))
+        root = _compose(BAD_CHARACTERS.sub("_", text).replace("\t", " "))
     spans: list[tuple[int, int, Loc, bool]] = []
     # Index, character, field (None: not yet located), where, fix.
     found: list[tuple[int, str, Loc | None, str, str]] = []
