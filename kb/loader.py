@@ -116,8 +116,12 @@ def record_paths(root: Path) -> tuple[dict[str, list[Path]], list[Problem]]:
             report(entry.path, "misplaced-file",
                    f"record files go directly in one of records/{{{kinds}}}/")
     if not present:
-        # Likely the wrong folder given: one line says so, not one per missing kind.
+        # Likely the wrong folder given: one line says so, not one per file or missing kind.
+        problems.clear()
+        name = os.path.basename(real_root)
         report(top, "no-records",
+               f"this is the folder of one kind ({name}); give the records folder that holds it"
+               if name in models.KINDS else
                f"no records here: a records folder holds the folders {kinds}, each with one "
                ".yaml file per record")
         return found, problems
@@ -171,7 +175,7 @@ def _record_file(entry: os.DirEntry[str], kind: str | None, real_root: str,
     name = entry.name
     # DirEntry answers from the folder listing: no system call for plain files and folders.
     if entry.is_file(follow_symlinks=False):
-        is_file = True
+        pass
     elif entry.is_dir(follow_symlinks=False):
         if kind is not None and name.lower().endswith(_RECORD_LIKE):
             report(entry.path, "not-a-file", "this is a folder, not a record file")
@@ -183,13 +187,12 @@ def _record_file(entry: os.DirEntry[str], kind: str | None, real_root: str,
         if problem:
             report(entry.path, *problem)
             return None
-        is_file = True
     else:
         report(entry.path, "not-a-file",
                f"this is {_what(entry)}, not a regular file; only regular files are read")
         return None
     if kind is None:
-        return entry.path if is_file and name.lower().endswith(_RECORD_LIKE) else None
+        return entry.path if name.lower().endswith(_RECORD_LIKE) else None
     if name.endswith(".yaml"):
         return entry.path
     lower = name.lower()
@@ -275,8 +278,8 @@ def _read_record(path: Path) -> tuple[bytes | None, str, str]:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             what = _NOT_REGULAR.get(stat.S_IFMT(info.st_mode), "no regular file")
-            return None, "not-a-file", f"this is {what}, not a regular file; only regular files " \
-                                       "are read"
+            return None, "not-a-file", (f"this is {what}, not a regular file; only regular "
+                                        "files are read")
         limit = yamlsafe.MAX_BYTES
         if info.st_size > limit:
             return None, "file-too-large", (f"file is {info.st_size:,} bytes; a record may be at "

@@ -470,3 +470,19 @@ def test_load_file_on_a_link_loop_says_so(tmp_path):
     result = loader.load_file(tmp_path / "x.yaml", "chips")
     assert [(p.code, p.message) for p in result.problems] == [
         ("unreadable", "cannot read file: too many levels of symbolic links")]
+
+
+def test_a_kind_folder_given_as_the_records_folder_says_so(records_dir, capsys):
+    status = cli.main(["validate", str(records_dir / "chips")])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert [line for line in err.splitlines() if ": [" in line] == [
+        "chips:1:1: [no-records] this is the folder of one kind (chips); give the records "
+        "folder that holds it"]
+
+
+def test_a_folder_of_other_files_given_as_the_records_folder_says_so_once(tmp_path, capsys):
+    (tmp_path / "records").mkdir()
+    for name in ("a.yaml", "b.json", "notes.md"):
+        (tmp_path / "records" / name).write_text("id: a\n")
+    assert validate(tmp_path / "records", capsys) == [NO_RECORDS]
