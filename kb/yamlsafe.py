@@ -230,6 +230,13 @@ def _parse_text(text: str) -> Parsed:
             out.issues.extend(_character_issues(text))
     except _TooDeep as deep:
         out.issues.append(_too_deep(deep.node.start_mark))
+    except _TooLong as long:
+        mark = long.node.start_mark
+        digits = len(long.node.value.lstrip("+-"))
+        loc = next((loc for n, loc, _ in _scalars(node, text, True) if n is long.node), ())
+        out.issues.append(YamlIssue(mark.line + 1, mark.column + 1, "number-too-long",
+                                    f"this number has {digits:,} digits, more than any figure "
+                                    "needs; check what was meant", loc))
     except _KeyProblem:
         # Duplicate or non-scalar key: walk the tree to report it with its field and lines.
         _compose_and_walk(text, out)
@@ -246,6 +253,14 @@ def _parse_text(text: str) -> Parsed:
 
 class _TooDeep(Exception):
     def __init__(self, node: yaml.Node) -> None:
+        super().__init__()
+        self.node = node
+
+
+class _TooLong(Exception):
+    """An integer Python refuses to convert (thousands of digits)."""
+
+    def __init__(self, node: yaml.ScalarNode) -> None:
         super().__init__()
         self.node = node
 
@@ -435,7 +450,10 @@ def _to_python(node: yaml.Node, seen: set[int], depth: int) -> Any:
         if tag == _STR:
             return value
         if tag == _INT:
-            return int(value)
+            try:
+                return int(value)
+            except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
+                raise _TooLong(node) from None
         if tag == _FLOAT:
             return float(value)
         if tag == _BOOL:

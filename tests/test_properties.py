@@ -259,7 +259,11 @@ def poisoned(draw) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
-hostile = st.one_of(token_soup(), deep(), dumped(), poisoned(), st.binary(max_size=200))
+# Integers around the most digits Python converts (4,300).
+long_numbers = st.builds(lambda n, sign: f"id: x\nn: [{sign}{'7' * n}]\n".encode(),
+                         st.integers(4290, 4310), st.sampled_from(["", "-", "+"]))
+hostile = st.one_of(token_soup(), deep(), dumped(), poisoned(), long_numbers,
+                    st.binary(max_size=200))
 
 
 @settings(HOSTILE, max_examples=12_000)
