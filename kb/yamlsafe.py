@@ -227,7 +227,10 @@ def _parse_text(text: str) -> Parsed:
         # check of the raw text above.
         if "\\" in text and _has_bad_string(out.data):
             out.data = None
-            out.issues.extend(_character_issues(text))
+            # The fallback would say so should an escape ever slip past the scan that locates it.
+            out.issues.extend(_character_issues(text) or [YamlIssue(
+                1, 1, "bad-character", "a string holds a control or invisible character; "
+                "write it without escapes")])
     except _TooDeep as deep:
         out.issues.append(_too_deep(deep.node.start_mark))
     except _TooLong as long:
