@@ -486,3 +486,33 @@ def test_a_folder_of_other_files_given_as_the_records_folder_says_so_once(tmp_pa
     for name in ("a.yaml", "b.json", "notes.md"):
         (tmp_path / "records" / name).write_text("id: a\n")
     assert validate(tmp_path / "records", capsys) == [NO_RECORDS]
+
+
+def test_a_file_that_refuses_reading_is_reported(records_dir, monkeypatch, capsys):
+    # As root every file can be read: the refusal is the system's, simulated for one file.
+    target = str(records_dir / "chips" / "acme-x1.yaml")
+    real_open = os.open
+
+    def refusing_open(path, flags, *args, **kwargs):
+        if os.fspath(path) == target:
+            raise PermissionError(13, "Permission denied", target)
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(loader.os, "open", refusing_open)
+    lines = validate(records_dir, capsys)
+    assert "records/chips/acme-x1.yaml:1:1: [unreadable] cannot read file: permission denied" \
+        in lines
+
+
+def test_a_kind_folder_that_refuses_listing_is_reported(records_dir, monkeypatch, capsys):
+    target = str(records_dir / "sources")
+    real_scandir = os.scandir
+
+    def refusing_scandir(path):
+        if os.fspath(path) == target:
+            raise PermissionError(13, "Permission denied", target)
+        return real_scandir(path)
+
+    monkeypatch.setattr(loader.os, "scandir", refusing_scandir)
+    lines = validate(records_dir, capsys)
+    assert "records/sources:1:1: [unreadable] cannot read folder: permission denied" in lines
