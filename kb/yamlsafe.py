@@ -176,6 +176,9 @@ _TAB_INDENT = re.compile(r"^[ ]*\t", re.M)
 def parse_text(text: str) -> Parsed:
     """Parse YAML text into plain data plus line marks."""
     out = _parse_text(text)
+    # A problem can be met on two ways through a file (an anchor both before and after a
+    # refused character is found): each is reported once.
+    out.issues = list({(i.line, i.col, i.code, i.message): i for i in out.issues}.values())
     if len(out.issues) > _MAX_ISSUES:
         # A generated file can repeat one mistake thousands of times: the first ones say it.
         out.issues.sort(key=lambda i: (i.line, i.col))
@@ -371,6 +374,12 @@ def _character_issues(text: str) -> list[YamlIssue]:
         line, col = _position(text, found[_MAX_CHARACTER_ISSUES][0])
         issues.append(YamlIssue(line, col, "bad-character",
                                 f"and {more:,} more refused character(s) from here on"))
+    if _MAYBE_NODE_PROPERTY.search(text):
+        # Anchors, aliases and tags are reported with the characters, from a copy the C reader
+        # takes (the characters are reported above, not again).
+        scratch = Parsed()
+        _scan_events(BAD_CHARACTERS.sub("_", text).replace("\t", " "), scratch)
+        issues.extend(i for i in scratch.issues if i.code in ("anchor", "alias", "tag"))
     return issues
 
 
@@ -398,11 +407,13 @@ def _scalars(root: yaml.Node | None, text: str,
     while stack:
         node, loc = stack.pop()
         if id(node) in seen:
-            continue
+            continue  # an alias: the node is named after where it is written, met first
         seen.add(id(node))
         if isinstance(node, yaml.ScalarNode):
             out.append((node, loc, False))
-        elif isinstance(node, yaml.MappingNode):
+            continue
+        children: list[tuple[yaml.Node, Loc]] = []
+        if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 name = "?"
                 if isinstance(key, yaml.ScalarNode):
@@ -411,9 +422,10 @@ def _scalars(root: yaml.Node | None, text: str,
                         written = written[1:-1] if key.style in ("'", '"') else written
                     name = visible(key.value if exact else written)
                     out.append((key, loc + (name,), True))
-                stack.append((value, loc + (name,)))
+                children.append((value, loc + (name,)))
         else:
-            stack.extend((item, loc + (i,)) for i, item in enumerate(node.value))
+            children = [(item, loc + (i,)) for i, item in enumerate(node.value)]
+        stack.extend(reversed(children))  # popped in file order
     return out
 
 
@@ -554,7 +566,7 @@ def _scan_events(text: str, out: Parsed) -> None:
                                             f"tag '{shown}' is not allowed; "
                                             "records hold plain values only"))
     except yaml.YAMLError as exc:
-        out.issues.append(_yaml_issue(exc, text))
+        out.issues.extend(_reader_issues(exc, text))
 
 
 def _walk(node: yaml.Node, loc: Loc, out: Parsed, seen: set[int], key_mark: Any,
