@@ -149,6 +149,10 @@ def test_hostile_text_is_escaped_in_the_html(xss_site):
         assert not re.search(r"<(img|svg|iframe|details|b)\b[^>]*\bon\w+=", html, re.I), page
         assert 'href="javascript:' not in html, page
         assert "<style>body" not in html, page
+        # A URL that validation lets through is still escaped in its attribute.
+        assert "&a=1&b=2" not in html, page
+    chip = (xss_site / "chips" / "xss-chip.html").read_text(encoding="utf-8")
+    assert "q=%22%3E%3Cscript%3Ewindow.__xss=6%3C/script%3E&amp;a=1&amp;b=2" in chip
 
 
 # ---------------------------------------------------------------------------------------------
