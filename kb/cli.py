@@ -564,8 +564,23 @@ _COMMANDS = {
 }
 
 
+def _redeliver_interrupts(unraisable: Any, _previous: Any = sys.unraisablehook) -> None:
+    """A Ctrl-C that lands in a callback Python cannot raise from (a weak reference's, during an
+    import) would be printed as "Exception ignored" and swallowed, and the command would carry
+    on: deliver it to the main thread again instead, where it stops the command as usual."""
+    if isinstance(unraisable.exc_value, KeyboardInterrupt):
+        import threading
+
+        # Sent again from a moment later: sent now, it would land in this hook, unraisable too.
+        signum = signal.SIGTERM if isinstance(unraisable.exc_value, Terminated) else signal.SIGINT
+        threading.Timer(0.05, os.kill, (os.getpid(), signum)).start()
+        return
+    _previous(unraisable)
+
+
 def run() -> None:
     """Console-script entry point."""
+    sys.unraisablehook = _redeliver_interrupts
     try:
         code = main()
     except KeyboardInterrupt:  # a second Ctrl-C while the first one's cleanup ran

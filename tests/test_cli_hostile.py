@@ -562,3 +562,26 @@ def test_a_surrogate_given_from_python_is_a_usage_error_too(records_dir, capsys)
     assert cli.main(["classify", "acme\ud800", "--records", str(records_dir)]) == 2
     assert capsys.readouterr().err == ("kb classify: chip is not valid UTF-8 text "
                                        "(read b'acme\\\\ud800'); write it in UTF-8\n")
+
+
+def test_a_ctrl_c_python_could_not_raise_stops_the_command_all_the_same(monkeypatch):
+    # The case seen in a real interrupted build: the KeyboardInterrupt lands in a weak
+    # reference's callback (importlib's module locks have one), where Python only prints it.
+    import time
+    import weakref
+
+    monkeypatch.setattr(sys, "unraisablehook", cli._redeliver_interrupts)
+
+    class Lock:
+        pass
+
+    def callback(_ref: object) -> None:
+        raise KeyboardInterrupt
+
+    lock = Lock()
+    ref = weakref.ref(lock, callback)
+    with pytest.raises(KeyboardInterrupt):
+        del lock
+        for _ in range(200):
+            time.sleep(0.005)
+    assert ref() is None
