@@ -470,16 +470,21 @@ Children = dict[str, Any]
 
 @cache
 def _children(annotation: Any) -> tuple[str, Children] | None:
-    """What a dotted path may name under a field: a model's fields, or a mapping's keys."""
+    """What a dotted path may name under a field: a model's fields, or a mapping's keys (a field
+    that may hold one of several forms, such as a number or a range, offers every form's)."""
+    found: tuple[str, Children] | None = None
     for t in _unwrap(annotation):
         if isinstance(t, type) and issubclass(t, BaseModel):
-            return "field", {(info.alias or name): info.annotation
-                             for name, info in t.model_fields.items()}
-        if typing.get_origin(t) is dict:
+            what, names = "field", {(info.alias or name): info.annotation
+                                    for name, info in t.model_fields.items()}
+        elif typing.get_origin(t) is dict:
             key, value = typing.get_args(t)
             keys = typing.get_args(key) if typing.get_origin(key) is Literal else ()
-            return "key", dict.fromkeys(keys, value)
-    return None
+            what, names = "key", dict.fromkeys(keys, value)
+        else:
+            continue
+        found = (found[0], {**found[1], **names}) if found else (what, names)
+    return found
 
 
 def _leaf(annotation: Any) -> str:

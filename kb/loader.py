@@ -21,6 +21,7 @@ from kb import crosscheck, models, yamlsafe
 from kb.errors import Problem, RecordsInvalid, display_path
 from kb.models.chip import FIGURE_FIELDS
 from kb.models.common import Citation, covered
+from kb.models.figures import FORMS, cited_paths
 
 Loc = tuple[str | int, ...]
 
@@ -431,9 +432,10 @@ def _present_figures(chip: models.Chip) -> list[str]:
         else:
             value = getattr(chip, name)
         if name == "dense_tops":
-            paths.extend(f"dense_tops.{op}" for op in value)
+            for op, tops in value.items():
+                paths.extend(cited_paths(f"dense_tops.{op}", tops))
         elif value is not None:
-            paths.append(name)
+            paths.extend(cited_paths(name, value))
     return paths
 
 
@@ -598,7 +600,7 @@ def _show(value: Any) -> str:
 def _from_pydantic(
     err: Any, model: type[BaseModel], parsed: yamlsafe.Parsed, where: str
 ) -> Problem:
-    loc: Loc = tuple(p for p in err["loc"] if p != "[key]")
+    loc: Loc = tuple(p for p in err["loc"] if p != "[key]" and p not in FORMS)
     is_key = "[key]" in err["loc"]
     kind = err["type"]
     value = err.get("input")
@@ -621,7 +623,8 @@ def _from_pydantic(
     elif kind == "literal_error":
         code = "invalid-choice"
         choices = err.get("ctx", {}).get("expected", "")
-        what = "unknown operand type" if is_key else "unexpected value"
+        what = ("unexpected value" if not is_key else
+                "unknown convention" if "conventions" in loc[:-1] else "unknown operand type")
         msg = f"{what} {_show(value)}; expected {choices}"
         options = [c.strip(" '") for c in str(choices).replace(" or ", ", ").split(",")]
         close = difflib.get_close_matches(str(value).lower(), options, n=1, cutoff=0.5)

@@ -15,9 +15,10 @@ if TYPE_CHECKING:
     from kb.models.chip import Chip
 
 # Bit length of each operand type: ECCN 3A090's technical note multiplies by "the bit length of the
-# operation". No BIS guidance on TF32 was found; the project counts it at 32 bits, the width of its
-# operands as stored (19 significant bits in a 32-bit word). docs/methodology.md gives the sources
-# and the chips for which the choice matters.
+# operation". No BIS guidance on TF32 was found: its operands are stored in 32 bits, of which 19
+# are significant. The table of terms shows 32; the engine counts both readings (BIT_LENGTHS), so a
+# chip whose TPP depends on the choice is answered "whichever reading" or "undetermined: decided by
+# the TF32 reading". docs/methodology.md gives the sources and the chips for which it matters.
 BIT_LENGTH: dict[str, int] = {
     "fp64": 64,
     "fp32": 32,
@@ -32,6 +33,9 @@ BIT_LENGTH: dict[str, int] = {
 }
 
 OPERAND_TYPES: tuple[str, ...] = tuple(BIT_LENGTH)
+
+BIT_LENGTHS: dict[str, tuple[int, ...]] = {"tf32": (19, 32)}
+"""Operand types with more than one defensible bit length, each reading listed."""
 
 # A vendor's stated TPP may differ from the computed one by rounding, not by more.
 STATED_TPP_TOLERANCE = 0.01

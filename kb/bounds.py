@@ -1,0 +1,161 @@
+"""What a chip's figures allow: each comparable metric as an interval of possible values.
+
+A figure known exactly is a one-point interval; a range, a value under another convention, an
+operand type left out, or a missing figure widen it. Physics narrows it again: no die exceeds the
+lithography reticle, so a chip of n logic dies has at most 858·n mm² of die area. TPP and
+performance density are derived here from their inputs' intervals, exactly as
+:mod:`kb.metrics` derives them from exact figures.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from kb.metrics import BIT_LENGTH, BIT_LENGTHS, OPERAND_TYPES, format_number
+from kb.models.figures import (
+    LOWER_BOUND_CONVENTIONS,
+    RETICLE_MM2,
+    RULES_CONVENTION,
+    ByConvention,
+    FigureRange,
+)
+
+if TYPE_CHECKING:
+    from kb.models.chip import Chip
+
+INF = math.inf
+
+
+@dataclass(frozen=True)
+class Interval:
+    """Closed interval [low, high] of a figure's possible values; ``high`` may be infinite."""
+
+    low: float
+    high: float
+    why: tuple[str, ...] = ()
+    """How the bounds were found, in words (empty when the figure is recorded exactly)."""
+
+    @property
+    def exact(self) -> bool:
+        return self.low == self.high
+
+    def shown(self, unit: str = "") -> str:
+        u = f" {unit}" if unit else ""
+        if self.exact:
+            return f"{format_number(self.low)}{u}"
+        if self.high == INF:
+            if self.low <= 0:
+                return "not known"
+            return f"at least {format_number(self.low)}{u}"
+        if self.low <= 0:
+            return f"at most {format_number(self.high)}{u}"
+        return f"{format_number(self.low)} to {format_number(self.high)}{u}"
+
+
+UNKNOWN = Interval(0.0, INF)
+
+
+def figure(value: Any, field: str) -> Interval | None:
+    """The interval a figure field holds, before physical bounds; ``None`` when absent."""
+    if value is None:
+        return None
+    if isinstance(value, FigureRange):
+        return Interval(value.low, value.high, (f"{field} reported from {format_number(value.low)}"
+                                                 f" to {format_number(value.high)}",))
+    if isinstance(value, ByConvention):
+        rules = RULES_CONVENTION.get(field)
+        if rules and rules in value.conventions:
+            v = value.conventions[rules]
+            return Interval(v, v)
+        lower = [value.conventions[c] for c in LOWER_BOUND_CONVENTIONS.get(field, ())
+                 if c in value.conventions]
+        if lower:
+            return Interval(max(lower), INF, (
+                f"{field} known only without the other logic dies "
+                f"({format_number(max(lower))}), so at least that",))
+        values = sorted(value.conventions.values())
+        return Interval(values[0], values[-1])
+    return Interval(float(value), float(value))
+
+
+def operand_intervals(chip: Chip) -> dict[str, Interval]:
+    """TOPS x bit length per operand type, as intervals (a range of TOPS, or more than one
+    reading of the bit length, widens a term)."""
+    out = {}
+    for op in OPERAND_TYPES:
+        if op not in chip.dense_tops:
+            continue
+        tops = figure(chip.dense_tops[op], f"dense_tops.{op}")
+        assert tops is not None
+        bits = BIT_LENGTHS.get(op, (BIT_LENGTH[op],))
+        out[op] = Interval(tops.low * min(bits), tops.high * max(bits))
+    return out
+
+
+def tpp(chip: Chip) -> Interval:
+    """TPP: the maximum over operand types, whose interval is the maximum of the terms' ends."""
+    terms = operand_intervals(chip)
+    if not terms:
+        return Interval(0.0, INF, ("no dense figure is recorded",))
+    low = max(t.low for t in terms.values())
+    high = max(t.high for t in terms.values())
+    why: list[str] = []
+    if not chip.dense_tops_complete:
+        high = INF
+        why.append("the recorded operand types leave some out, so TPP is at least "
+                   f"{format_number(low)}")
+    for op, term in terms.items():
+        if op in BIT_LENGTHS and term.high > low:
+            bits = " or ".join(str(b) for b in BIT_LENGTHS[op])
+            why.append(f"{op.upper()} counts at {bits} bits (no official reading): TPP "
+                       f"{format_number(term.low)} or {format_number(term.high)} from it")
+        elif not term.exact and term.high > low:
+            why.append(f"dense {op} reported as a range")
+    return Interval(low, high, tuple(why))
+
+
+def die_area(chip: Chip) -> Interval:
+    """Applicable die area, bounded by the reticle where the number of logic dies is known."""
+    area = figure(chip.die_area_mm2, "die_area_mm2")
+    cap = RETICLE_MM2 * chip.logic_dies if chip.logic_dies else INF
+    if area is None:
+        if cap == INF:
+            return Interval(0.0, INF, ("die area not published",))
+        dies = "one die" if chip.logic_dies == 1 else f"{chip.logic_dies} logic dies"
+        return Interval(0.0, cap, (
+            f"die area not published; at most {format_number(cap)} mm² ({dies}, each within the "
+            "26 mm × 33 mm lithography reticle)",))
+    if area.high > cap:
+        return Interval(area.low, cap, (*area.why, f"at most {format_number(cap)} mm² "
+                                        "(reticle limit per logic die)"))
+    return area
+
+
+def density(t: Interval, a: Interval) -> Interval:
+    """TPP / die area over the intervals: smallest TPP over largest area, and back."""
+    low = 0.0 if a.high == INF else t.low / a.high
+    high = INF if a.low <= 0 or t.high == INF else t.high / a.low
+    return Interval(low, high, (*t.why, *a.why))
+
+
+def plain(chip: Chip, path: str) -> Interval | None:
+    """A figure field's interval by dotted path (``memory.bandwidth_gb_s``), no bounds added."""
+    value: Any = chip
+    for part in path.split("."):
+        value = getattr(value, part, None) if value is not None else None
+    return figure(value, path)
+
+
+def number_spans(chip: Chip) -> dict[str, Interval]:
+    """Every numeric metric a criterion may compare, as an interval (unknown: 0 to infinity)."""
+    t = tpp(chip)
+    a = die_area(chip)
+    out = {"tpp": t, "die_area_mm2": a, "performance_density": density(t, a)}
+    for name, path in (("interconnect_gb_s", "interconnect_gb_s"),
+                       ("memory_bandwidth_gb_s", "memory.bandwidth_gb_s"),
+                       ("memory_capacity_gb", "memory.capacity_gb")):
+        found = plain(chip, path)
+        out[name] = found if found is not None else Interval(0.0, INF, (f"{path} not published",))
+    return out
