@@ -6,6 +6,7 @@ Public API::
     base = kb.load()
     base.chips["nvidia-h100-sxm"].tpp
     base.classify("nvidia-a800", on="2024-06-01")
+    base.verdict("amd-mi100", on="2026-01-01", destination="CN")   # overall, with deciders
     with kb.session() as s: ...
 
 The names below load on first use, so ``import kb`` costs almost nothing and each entry point
@@ -17,7 +18,8 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from kb.engine import Determination, Requirement, TimelineEntry, WhatIf
+    from kb.cells import Decider
+    from kb.engine import Determination, Requirement, TimelineEntry, Verdict, WhatIf
     from kb.errors import KBError, Problem, RecordsInvalid, UnknownRecord
     from kb.knowledge import KnowledgeBase
     from kb.loader import load
@@ -37,7 +39,7 @@ __version__ = "0.1.0"
 
 _HOMES = {
     "Determination": "kb.engine", "Requirement": "kb.engine", "TimelineEntry": "kb.engine",
-    "WhatIf": "kb.engine",
+    "WhatIf": "kb.engine", "Verdict": "kb.engine", "Decider": "kb.cells",
     "KBError": "kb.errors", "Problem": "kb.errors", "RecordsInvalid": "kb.errors",
     "UnknownRecord": "kb.errors",
     "KnowledgeBase": "kb.knowledge",
@@ -49,9 +51,10 @@ _HOMES = {
 }
 
 __all__ = [
-    "Chip", "Claim", "CountryGroup", "Criterion", "Determination", "KBError", "KnowledgeBase",
+    "Chip", "Claim", "CountryGroup", "Criterion", "Decider", "Determination", "KBError",
+    "KnowledgeBase",
     "MarketShare", "Organization", "Problem", "RecordsInvalid", "Requirement", "Rule",
-    "Source", "TimelineEntry", "UnknownRecord", "WhatIf", "load", "session",
+    "Source", "TimelineEntry", "UnknownRecord", "Verdict", "WhatIf", "load", "session",
 ]
 
 

@@ -36,6 +36,9 @@ class Interval:
     high: float
     why: tuple[str, ...] = ()
     """How the bounds were found, in words (empty when the figure is recorded exactly)."""
+    points: tuple[float, ...] = ()
+    """The only values possible, where they are few (TPP under each reading of a bit length);
+    empty when every value in the interval is."""
 
     @property
     def exact(self) -> bool:
@@ -104,8 +107,17 @@ def tpp(chip: Chip) -> Interval:
     why: list[str] = []
     if not chip.dense_tops_complete:
         high = INF
-        why.append("the recorded operand types leave some out, so TPP is at least "
-                   f"{format_number(low)}")
+        why.append("the recorded operand types leave some out")
+    points: tuple[float, ...] = ()
+    if chip.dense_tops_complete and all(figure(chip.dense_tops[op], op).exact  # type: ignore[union-attr]
+                                         for op in terms) and high > low:
+        # Exact figures with more than one reading of a bit length: TPP is one of a few values.
+        readings = [[(op, b) for b in BIT_LENGTHS.get(op, (BIT_LENGTH[op],))] for op in terms]
+        tops = {op: float(chip.dense_tops[op]) for op in terms}
+        found = set()
+        for combo in _product(readings):
+            found.add(max(tops[op] * b for op, b in combo))
+        points = tuple(sorted(found))
     for op, term in terms.items():
         if op in BIT_LENGTHS and term.high > low:
             bits = " or ".join(str(b) for b in BIT_LENGTHS[op])
@@ -113,7 +125,13 @@ def tpp(chip: Chip) -> Interval:
                        f"{format_number(term.low)} or {format_number(term.high)} from it")
         elif not term.exact and term.high > low:
             why.append(f"dense {op} reported as a range")
-    return Interval(low, high, tuple(why))
+    return Interval(low, high, tuple(why), points)
+
+
+def _product(groups: list[list[tuple[str, int]]]) -> Any:
+    import itertools
+
+    return itertools.product(*groups)
 
 
 def die_area(chip: Chip) -> Interval:
@@ -137,7 +155,8 @@ def density(t: Interval, a: Interval) -> Interval:
     """TPP / die area over the intervals: smallest TPP over largest area, and back."""
     low = 0.0 if a.high == INF else t.low / a.high
     high = INF if a.low <= 0 or t.high == INF else t.high / a.low
-    return Interval(low, high, (*t.why, *a.why))
+    points = tuple(p / a.low for p in t.points) if t.points and a.exact else ()
+    return Interval(low, high, (*t.why, *a.why), points)
 
 
 def plain(chip: Chip, path: str) -> Interval | None:

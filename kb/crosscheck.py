@@ -42,6 +42,7 @@ def run(ck: Reporter) -> None:
     variant_cycles(ck)
     rule_lineage(ck)
     superseded_controls(ck)
+    control_references(ck)
     policy_targets(ck)
     criterion_values(ck)
     citation_fields(ck)
@@ -343,6 +344,58 @@ def superseded_controls(ck: Reporter) -> None:
     _report_late(ck, late, found)
 
 
+def _control_refs(criterion: Any, loc: Loc) -> Iterator[tuple[Loc, Any]]:
+    """Every ``control`` reference inside a criterion, with its location."""
+    for key, part in criterion.parts():
+        if key in ("all", "any"):
+            for i, sub in enumerate(part):
+                yield from _control_refs(sub, (*loc, key, i))
+        elif key == "not_":
+            yield from _control_refs(part, (*loc, "not"))
+        elif key == "control":
+            yield (*loc, "control"), part
+
+
+def control_references(ck: Reporter) -> None:
+    """A criterion's ``control`` names a control of a recorded rule that has a criterion, and
+    references never lead back to where they began (the answer would depend on itself)."""
+    rules = ck.records["rules"]
+    graph: dict[Hashable, list[tuple[Hashable, Edge]]] = {}
+    for rid, rule in rules.items():
+        for ci, control in enumerate(rule.controls):
+            edges = graph.setdefault((rid, control.id), [])
+            for where, criterion in _criteria(control, ("controls", ci)):
+                for loc, ref in _control_refs(criterion, where):
+                    target_rid = ref.rule or rid
+                    target_rule = rules.get(target_rid)
+                    if target_rule is None:
+                        ck.problem("rules", rid, (*loc, "rule"), "unknown-reference",
+                                   f"no rule '{target_rid}' in records/rules/"
+                                   f"{_hint(target_rid, rules)}")
+                        continue
+                    target = _controls(target_rule).get(ref.control)
+                    if target is None or target.criterion is None:
+                        spot = loc if ref.rule is None else (*loc, "control")
+                        names = [c.id for c in target_rule.controls if c.criterion is not None]
+                        why = ("has no criterion" if target is not None else "is not a control")
+                        ck.problem("rules", rid, spot, "unknown-reference",
+                                   f"'{ref.control}' {why} of {target_rid}; a control's outcome "
+                                   "can be named only for controls with a criterion"
+                                   f"{_hint(ref.control, names)}")
+                        continue
+                    if (target_rid, ref.control) == (rid, control.id):
+                        ck.problem("rules", rid, loc, "reference-cycle",
+                                   f"control {control.id} refers to its own outcome: its answer "
+                                   "would depend on itself")
+                        continue
+                    edges.append(((target_rid, ref.control), ("control", loc)))
+    for (rid, _), cycle in cycles(graph).items():
+        ck.problem("rules", rid, cycle.first[1], "reference-cycle",
+                   f"control references form a cycle: "
+                   f"{cycle.spell(lambda n: f'{n[0]} {n[1]}')}; each answer would depend on "
+                   "itself")
+
+
 def policy_targets(ck: Reporter) -> None:
     """``policy_of`` names licence-requirement controls: a review policy reviews the licences
     they require (so review policies never refer to each other, and never in a circle)."""
@@ -413,6 +466,8 @@ def _text_values(criterion: Any, loc: Loc) -> Iterator[tuple[Loc, str, str]]:
                 yield from _text_values(sub, (*loc, key, i))
         elif key == "not_":
             yield from _text_values(part, (*loc, "not"))
+        elif key == "control":
+            continue
         elif METRICS[key].type == "text":
             if part.eq is not None:
                 yield (*loc, key, "eq"), key, part.eq

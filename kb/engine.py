@@ -10,9 +10,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from kb import cells
+from kb.bounds import INF, Interval
+from kb.cells import INPUT_OF, Decider, Resolve
 from kb.metrics import METRICS, format_number
 from kb.models import Chip, Control, CountryGroup, Reach, Rule
-from kb.models.criteria import Criterion
+from kb.models.criteria import GROUPS, Criterion
 
 STATUS = {True: "controlled", False: "not controlled", None: "undetermined"}
 """The words for a three-valued answer, used by every view."""
@@ -29,6 +32,8 @@ class Outcome(NamedTuple):
     value: bool | None
     reasons: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
+    deciders: tuple[Decider, ...] = ()
+    """For an undetermined answer: the figures that would decide it, with the flip values."""
 
 
 def _show(metric: str, value: Any) -> str:
@@ -57,8 +62,41 @@ def _compare(op: str, actual: Any, expected: Any) -> bool:
     return actual in expected
 
 
+def _interval_compare(op: str, span: Interval, expected: Any) -> bool | None:
+    """Kleene comparison of every value in ``span`` with ``expected``: True or False when all
+    of them agree, else None."""
+    low, high = span.low, span.high
+    if op == "gte":
+        return True if low >= expected else False if high < expected else None
+    if op == "gt":
+        return True if low > expected else False if high <= expected else None
+    if op == "lte":
+        return True if high <= expected else False if low > expected else None
+    if op == "lt":
+        return True if high < expected else False if low >= expected else None
+    if op == "eq":
+        return True if low == high == expected else (
+            False if expected < low or expected > high else None)
+    return None
+
+
+def open_inputs(name: str, chip: Chip) -> tuple[str, ...]:
+    """The record fields whose uncertainty leaves a numeric metric open."""
+    spans = chip.spans
+    if name == "performance_density":
+        out = []
+        if not spans["tpp"].exact:
+            out.append("dense_tops")
+        if not spans["die_area_mm2"].exact:
+            out.append("die_area_mm2")
+        return tuple(out)
+    return (INPUT_OF.get(name, name),)
+
+
 def _metric_outcome(name: str, test: Any, chip: Chip) -> Outcome:
     metric = METRICS[name]
+    if metric.type == "number":
+        return _number_outcome(name, test, chip)
     actual = metric.get(chip)
     if actual is None:
         inputs = _absent_inputs(metric.inputs or (name,), chip)
@@ -69,31 +107,34 @@ def _metric_outcome(name: str, test: Any, chip: Chip) -> Outcome:
         text = label if actual else f"not {label}"
         return Outcome(ok, (text,))
     results = []
-    bound = metric.type == "number" and metric.lower_bound(chip)
-    unit = f" {metric.unit}" if metric.unit and metric.type == "number" else ""
     for op, expected in test:
         ok = _compare(op, actual, expected)
-        if bound and not _settled_by_lower_bound(op, ok):
-            # The true value is at least `actual`; only some answers are certain.
-            results.append(Outcome(None, (
-                f"{metric.label} at least {_show(name, actual)}{unit}, not known against "
-                f"{_show(name, expected)}{unit} (dense_tops incomplete)",), ("dense_tops",)))
-            continue
         sign = _OP_TEXT[op] if ok else _NEGATED[op]
-        shown = f"at least {_show(name, actual)}" if bound else _show(name, actual)
-        results.append(Outcome(ok, (f"{metric.label} {shown}{unit} {sign} "
-                                    f"{_show(name, expected)}{unit}",)))
+        results.append(Outcome(ok, (f"{metric.label} {_show(name, actual)} {sign} "
+                                    f"{_show(name, expected)}",)))
     return _all(results)
 
 
-def _settled_by_lower_bound(op: str, ok: bool) -> bool:
-    """With only a lower bound L for a value V >= L: `V >= x` is settled when L >= x holds,
-    `V < x` when it fails; equality never is."""
-    if op in ("gte", "gt"):
-        return ok
-    if op in ("lt", "lte"):
-        return not ok
-    return False
+def _number_outcome(name: str, test: Any, chip: Chip) -> Outcome:
+    metric = METRICS[name]
+    span = chip.spans[name]
+    unit = f" {metric.unit}" if metric.unit else ""
+    if span.low <= 0 and span.high == INF:
+        inputs = _absent_inputs(metric.inputs or (name,), chip)
+        return Outcome(None, (f"{metric.label} unknown (missing {', '.join(inputs)})",), inputs)
+    results = []
+    for op, expected in test:
+        ok = _interval_compare(op, span, expected)
+        if ok is None:
+            why = f" ({'; '.join(span.why)})" if span.why else ""
+            results.append(Outcome(None, (
+                f"{metric.label} {span.shown(metric.unit)}, not known against "
+                f"{_show(name, expected)}{unit}{why}",), open_inputs(name, chip)))
+            continue
+        sign = _OP_TEXT[op] if ok else _NEGATED[op]
+        results.append(Outcome(ok, (f"{metric.label} {span.shown(metric.unit)} {sign} "
+                                    f"{_show(name, expected)}{unit}",)))
+    return _all(results)
 
 
 def _absent_inputs(inputs: tuple[str, ...], chip: Chip) -> tuple[str, ...]:
@@ -150,28 +191,73 @@ def _parts_of(criterion: Any) -> list[tuple[str, Any]]:
     if entry is None or entry[0] is not criterion:
         parts = []
         for key, value in criterion.parts():
-            if key not in ("all", "any", "not_") and METRICS[key].type != "bool":
+            if key not in GROUPS and METRICS[key].type != "bool":
                 value = value.items()  # (operator, value) pairs, computed once
             parts.append((key, value))
         entry = _PARTS[id(criterion)] = (criterion, parts)
     return entry[1]
 
 
-def evaluate(criterion: Any, chip: Chip) -> Outcome:
-    """Evaluate a criterion on a chip: True, False or None (unknown), with reasons."""
+def _no_references(ref: Any) -> tuple[str, Any, Any]:
+    raise ValueError(f"the criterion names control {ref.control}'s outcome, which needs the "
+                     "rule it is written in")
+
+
+def evaluate(criterion: Any, chip: Chip, resolve: Resolve | None = None) -> Outcome:
+    """Evaluate a criterion on a chip: True, False or None (undetermined), with reasons.
+
+    Comparisons are over the values the chip's figures allow (kb.bounds); where those do not
+    settle the answer at once, the possible values are split at the criterion's lines
+    (kb.cells) and the answer is the same in every piece, or undetermined with the figure that
+    would decide it."""
+    found = _kleene(criterion, chip, resolve or _no_references)
+    if found.value is not None:
+        return found
+    return _settled(criterion, chip, resolve or _no_references, found)
+
+
+def _kleene(criterion: Any, chip: Chip, resolve: Resolve) -> Outcome:
     parts: list[Outcome] = []
     for key, value in _parts_of(criterion):
         if key == "all":
-            parts.append(_all([evaluate(c, chip) for c in value]))
+            parts.append(_all([_kleene(c, chip, resolve) for c in value]))
         elif key == "any":
-            parts.append(_any([evaluate(c, chip) for c in value]))
+            parts.append(_any([_kleene(c, chip, resolve) for c in value]))
         elif key == "not_":
-            inner = evaluate(value, chip)
+            inner = _kleene(value, chip, resolve)
             flipped = None if inner.value is None else not inner.value
             parts.append(Outcome(flipped, inner.reasons, inner.missing))
+        elif key == "control":
+            label, target, sub = resolve(value)
+            inner = _kleene(target, chip, sub)
+            if inner.value is None:
+                inner = _settled(target, chip, sub, inner)
+            text = {True: f"caught by {label}", False: f"not caught by {label}",
+                    None: f"{label} undetermined"}[inner.value]
+            parts.append(Outcome(inner.value, (text,), inner.missing))
         else:
             parts.append(_metric_outcome(key, value, chip))
     return _all(parts)
+
+
+def _settled(criterion: Any, chip: Chip, resolve: Resolve, found: Outcome) -> Outcome:
+    """An undetermined Kleene answer tried piece by piece over the possible values."""
+    fn = cells.point_function(criterion, resolve)
+    used = cells.lines(criterion, resolve)
+    seen = cells.answers(chip, [fn], used)
+    if seen is None or len(seen) != 1:
+        deciders = tuple(cells.decide(chip, fn, used)) if seen is not None else ()
+        reasons = found.reasons + tuple(
+            f"caught if {d.condition} ({cells.INPUT_WORDS.get(d.input, d.input)}: {d.known})"
+            for d in deciders if d.condition)
+        return Outcome(None, reasons, found.missing, deciders)
+    value = next(iter(seen))[0]
+    spans = "; ".join(f"{METRICS[m].label} {chip.spans[m].shown(METRICS[m].unit)}"
+                      for m in cells.uncertain(chip, used) if METRICS[m].type == "number")
+    lead = f"{'yes' if value else 'no'} for every value the figures allow ({spans})"
+    keep = tuple(r for r in found.reasons if "not known against" not in r
+                 and "unknown (missing" not in r)
+    return Outcome(value, (lead, *keep))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -181,9 +267,32 @@ def evaluate(criterion: Any, chip: Chip) -> Outcome:
 Answer = tuple[bool | None, tuple[str, ...]]
 
 
-def compile_criterion(criterion: Any) -> Any:
-    """A function chip -> (True/False/None, missing inputs) equal in value to ``evaluate``."""
-    parts = [_compile_part(key, value) for key, value in _parts_of(criterion)]
+def compile_criterion(criterion: Any, resolve: Resolve | None = None) -> Any:
+    """A function chip -> (True/False/None, open inputs) equal in value to ``evaluate``."""
+    resolve = resolve or _no_references
+    kleene = _compile_all(criterion, resolve)
+    point: list[Any] = []  # built on first need: most chips never get that far
+
+    def answer(chip: Chip) -> Answer:
+        value, miss = kleene(chip)
+        if value is not None:
+            return value, miss
+        if not point:
+            point.extend((cells.point_function(criterion, resolve),
+                          cells.lines(criterion, resolve)))
+        seen = cells.answers(chip, [point[0]], point[1], stop=_both)
+        if seen is not None and len(seen) == 1:
+            return next(iter(seen))[0], ()
+        return None, miss
+    return answer
+
+
+def _both(seen: set[tuple[bool, ...]]) -> bool:
+    return len(seen) > 1
+
+
+def _compile_all(criterion: Any, resolve: Resolve) -> Any:
+    parts = [_compile_part(key, value, resolve) for key, value in _parts_of(criterion)]
     return _all_of(parts)
 
 
@@ -214,20 +323,23 @@ def _any_of(parts: list[Any]) -> Any:
     return _combine(parts, True)
 
 
-def _compile_part(key: str, value: Any) -> Any:
+def _compile_part(key: str, value: Any, resolve: Resolve) -> Any:
     if key == "all":
-        return _all_of([compile_criterion(c) for c in value])
+        return _all_of([_compile_all(c, resolve) for c in value])
     if key == "any":
-        return _any_of([compile_criterion(c) for c in value])
+        return _any_of([_compile_all(c, resolve) for c in value])
     if key == "not_":
-        inner = compile_criterion(value)
+        inner = _compile_all(value, resolve)
 
         def not_(chip: Chip) -> Answer:
             v, miss = inner(chip)
             return (None if v is None else not v), miss
         return not_
+    if key == "control":
+        _, target, sub = resolve(value)
+        return compile_criterion(target, sub)  # settled on its own, as `evaluate` does
     metric = METRICS[key]
-    get, inputs, lower_bound = metric.get, metric.inputs or (key,), metric.lower_bound
+    get, inputs = metric.get, metric.inputs or (key,)
     if metric.type == "bool":
         def boolean(chip: Chip) -> Answer:
             actual = get(chip)
@@ -236,21 +348,29 @@ def _compile_part(key: str, value: Any) -> Any:
             return actual == value, ()
         return boolean
     tests = list(value)
-    numeric = metric.type == "number"
+    if metric.type == "number":
+        def interval(chip: Chip) -> Answer:
+            span = chip.spans[key]
+            if span.low <= 0 and span.high == INF:
+                return None, _absent_inputs(inputs, chip)
+            unknown = False
+            for op, expected in tests:
+                ok = _interval_compare(op, span, expected)
+                if ok is False:
+                    return False, ()
+                if ok is None:
+                    unknown = True
+            return (None, open_inputs(key, chip)) if unknown else (True, ())
+        return interval
 
     def compare(chip: Chip) -> Answer:
         actual = get(chip)
         if actual is None:
             return None, _absent_inputs(inputs, chip)
-        bound = numeric and lower_bound(chip)
-        unknown = False
         for op, expected in tests:
-            ok = _compare(op, actual, expected)
-            if bound and not _settled_by_lower_bound(op, ok):
-                unknown = True
-            elif not ok:
+            if not _compare(op, actual, expected):
                 return False, ()
-        return (None, ("dense_tops",)) if unknown else (True, ())
+        return True, ()
     return compare
 
 
@@ -267,10 +387,32 @@ class Determination:
     controlled: bool | None
     reasons: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    deciders: list[Decider] = field(default_factory=list)
+    """For an undetermined answer: the figures that would decide it, with the flip values."""
 
     @property
     def status(self) -> str:
         return STATUS[self.controlled]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The overall answer across every control in force (for a destination, where one is
+    given): controlled or licence required (True), not (False), or undetermined (None)."""
+
+    value: bool | None
+    by: list[tuple[str, str]]
+    """The controls that catch the chip; when ``jointly``, those of which one does."""
+    jointly: bool
+    """No one control is certain, but whichever value the figures allow, one of ``by``
+    catches the chip (3A090.a above the density line, 3A090.b below it)."""
+    reasons: list[str]
+    deciders: list[Decider] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return STATUS[self.value]
 
 
 @dataclass(frozen=True)
@@ -299,10 +441,12 @@ class TimelineEntry:
     undetermined: list[tuple[str, str]]
     released_from: list[tuple[str, str]]
     """Controls that caught the chip on the previous entry and no longer apply or catch."""
+    jointly: bool = False
+    """Controlled by one of ``undetermined`` whichever value the figures allow."""
 
     @property
     def status(self) -> str:
-        if self.controlled_by:
+        if self.controlled_by or self.jointly:
             return "controlled"
         return "undetermined" if self.undetermined else "not controlled"
 
@@ -334,6 +478,8 @@ class Engine:
         self._outcomes: dict[tuple[str, str], Outcome] = {}
         self._change_dates: list[dt.date] | None = None
         self._compiled: dict[tuple[str, str], Any] = {}
+        self._resolvers: dict[str, Resolve] = {}
+        self._joint: dict[tuple[str, int], bool | None] = {}
         self.spans: dict[tuple[str, str], tuple[dt.date | None, dt.date | None]] = {}
         successors = self._successors()
         ordered = sorted(rules.values(), key=lambda r: (r.start or dt.date.min, r.id))
@@ -353,6 +499,9 @@ class Engine:
                 else:
                     self.chip_controls.append((rule, control))
         self._controls_by_key = {(r.id, c.id): (r, c) for r, c in self.chip_controls}
+        # Controls that bind some chips earlier than their own first day: (bit, control).
+        self._early = [(bit, control) for bit, (_, control) in enumerate(self.chip_controls)
+                       if control.earlier_for]
 
     def _successors(self) -> dict[tuple[str, str], dt.date]:
         """First day of the control that supersedes each superseded control (derived end dates)."""
@@ -367,8 +516,43 @@ class Engine:
                     out[key] = min(out.get(key, start), start)
         return out
 
-    def in_force(self, rule: Rule, control: Control, on: dt.date) -> bool:
+    # -- references between controls ------------------------------------------------------
+
+    def resolver(self, rule: Rule | None) -> Resolve:
+        """How a criterion written in ``rule`` finds the controls it names (``None``: a
+        criterion outside any rule, which must name the rule)."""
+        key = rule.id if rule is not None else ""
+        found = self._resolvers.get(key)
+        if found is None:
+            def resolve(ref: Any) -> tuple[str, Any, Any]:
+                rid = ref.rule or key
+                target_rule = self.rules.get(rid)
+                if target_rule is None:
+                    raise ValueError(f"no rule '{rid}' for control {ref.control}")
+                target = next((c for c in target_rule.controls if c.id == ref.control), None)
+                if target is None or target.criterion is None:
+                    raise ValueError(f"no control '{ref.control}' with a criterion in {rid}")
+                label = ref.control if rid == key else f"{rid} {ref.control}"
+                return label, target.criterion, self.resolver(target_rule)
+            found = self._resolvers[key] = resolve
+        return found
+
+    # -- dates -------------------------------------------------------------------------------
+
+    def span_for(self, rule: Rule, control: Control, chip: Chip | None = None
+                 ) -> tuple[dt.date | None, dt.date | None]:
+        """First and last day a control applies to a chip: its own, or earlier where the
+        control names the chip or its vendor in ``earlier_for``."""
         start, end = self.spans[(rule.id, control.id)]
+        if chip is not None and start is not None:
+            for early in control.earlier_for:
+                if early.effective < start and early.names(chip.id, chip.vendor):
+                    start = early.effective
+        return start, end
+
+    def in_force(self, rule: Rule, control: Control, on: dt.date,
+                 chip: Chip | None = None) -> bool:
+        start, end = self.span_for(rule, control, chip)
         return start is not None and start <= on and (end is None or on <= end)
 
     def change_dates(self) -> list[dt.date]:
@@ -381,45 +565,51 @@ class Engine:
                     days.add(start)
                 if end:
                     days.add(end + dt.timedelta(days=1))
+                days.update(early.effective for early in control.earlier_for)
             self._change_dates = sorted(days)
         return list(self._change_dates)
 
-    def _evaluate_once(self, key: str, criterion: Any, chip: Chip) -> Outcome:
+    # -- answers -----------------------------------------------------------------------------
+
+    def _evaluate_once(self, key: str, criterion: Any, chip: Chip, resolve: Resolve) -> Outcome:
         """A criterion on a chip, answered once per knowledge-base chip (``key`` names where the
         criterion sits: rule and control, and the exception for an exception's criterion);
         hypothetical chips are answered afresh every time."""
         if self._known.get(chip.id) is not chip:
-            return evaluate(criterion, chip)
+            return evaluate(criterion, chip, resolve)
         found = self._outcomes.get((key, chip.id))
         if found is None:
-            found = self._outcomes[(key, chip.id)] = evaluate(criterion, chip)
+            found = self._outcomes[(key, chip.id)] = evaluate(criterion, chip, resolve)
         return found
 
     def answer(self, rule: Rule, control: Control, chip: Chip) -> Answer:
-        """A control's criterion on a chip, value and missing inputs only (no reasons)."""
+        """A control's criterion on a chip, value and open inputs only (no reasons)."""
         return self._compiled_for(rule, control)(chip)  # type: ignore[no-any-return]
 
     def _compiled_for(self, rule: Rule, control: Control) -> Any:
         key = (rule.id, control.id)
         fn = self._compiled.get(key)
         if fn is None:
-            fn = self._compiled[key] = compile_criterion(control.criterion)
+            fn = self._compiled[key] = compile_criterion(control.criterion, self.resolver(rule))
         return fn
 
     def matrix(self, chips: Iterable[Chip]) -> dict[str, tuple[int, int]]:
         """For each chip, two bit masks over ``chip_controls``: the controls whose criterion
         catches it, and those that leave it undetermined."""
         # Rules repeat criteria (3A090.a of 2023 is also in the 2024 corrections and the Macau
-        # rule): each distinct criterion is answered once, for all the controls that use it.
-        masks: dict[str, tuple[Any, int]] = {}
+        # rule): each distinct criterion is answered once, for all the controls that use it. A
+        # criterion naming another control's outcome means that rule's control.
+        masks: dict[tuple[str, str], tuple[Any, int]] = {}
         for bit, (rule, control) in enumerate(self.chip_controls):
-            same = control.criterion.model_dump_json()  # type: ignore[union-attr]
+            text = control.criterion.model_dump_json()  # type: ignore[union-attr]
+            same = (text, rule.id if '"control":{' in text else "")
             fn, mask = masks.get(same, (self._compiled_for(rule, control), 0))
             masks[same] = (fn, mask | 1 << bit)
         compiled = list(masks.values())
         out: dict[str, tuple[int, int]] = {}
         # Chip by chip, every criterion in turn: each chip's figures are read while they are in
         # the CPU's cache, and a day's statuses are then two integer tests per chip.
+        self._early_chips: dict[str, list[tuple[int, dt.date]]] = {}
         for chip in chips:
             caught = unknown = 0
             for fn, mask in compiled:
@@ -429,6 +619,10 @@ class Engine:
                 elif value is None:
                     unknown |= mask
             out[chip.id] = (caught, unknown)
+            for bit, control in self._early:
+                for early in control.earlier_for:
+                    if early.names(chip.id, chip.vendor):
+                        self._early_chips.setdefault(chip.id, []).append((bit, early.effective))
         return out
 
     def determination_rows(self, chips: Iterable[Chip]) -> list[dict[str, Any]]:
@@ -438,11 +632,15 @@ class Engine:
         for chip in chips:
             for rule, control in self.chip_controls:
                 res = self.evaluate(rule, control, chip)
-                start, end = self.spans[(rule.id, control.id)]
+                start, end = self.span_for(rule, control, chip)
+                first = res.deciders[0] if res.deciders else None
                 out.append({
                     "chip_id": chip.id, "rule_id": rule.id, "control_id": control.id,
                     "controlled": res.value, "status": STATUS[res.value],
                     "reasons": "; ".join(res.reasons), "missing": ", ".join(res.missing),
+                    "deciding_input": ", ".join(d.input for d in res.deciders) or None,
+                    "flip_value": first.flips[0] if first and len(first.flips) == 1 else None,
+                    "decided_when": first.condition if first and first.condition else None,
                     "valid_from": start, "valid_to": end,
                 })
         return out
@@ -454,22 +652,109 @@ class Engine:
         for bit, (rule, control) in enumerate(self.chip_controls):
             if self.in_force(rule, control, on):
                 in_force |= 1 << bit
-        return {cid: "controlled" if caught & in_force else
-                "undetermined" if unknown & in_force else "not controlled"
-                for cid, (caught, unknown) in matrix.items()}
+        early = getattr(self, "_early_chips", {})
+        out = {}
+        for cid, (caught, unknown) in matrix.items():
+            here = in_force
+            for bit, since in early.get(cid, ()):
+                _, end = self.spans[(self.chip_controls[bit][0].id,
+                                     self.chip_controls[bit][1].id)]
+                if since <= on and (end is None or on <= end):
+                    here |= 1 << bit
+            if caught & here:
+                out[cid] = "controlled"
+            elif unknown & here:
+                out[cid] = STATUS[self._jointly(cid, unknown & here)]
+            else:
+                out[cid] = "not controlled"
+        return out
+
+    def _jointly(self, chip_id: str, mask: int) -> bool | None:
+        """Whether the undetermined controls in ``mask`` together catch the chip whichever
+        value its figures allow (True), never do (False), or it depends (None)."""
+        key = (chip_id, mask)
+        if key not in self._joint:
+            chip = self._known[chip_id]
+            pairs = [pair for bit, pair in enumerate(self.chip_controls) if mask >> bit & 1]
+            self._joint[key] = self._union(pairs, chip)[0]
+        return self._joint[key]
+
+    def _union(self, pairs: list[tuple[Rule, Control]], chip: Chip
+               ) -> tuple[bool | None, list[Decider]]:
+        """The disjunction of several undetermined controls, tried over the possible values."""
+        if len(pairs) < 2:
+            return None, []
+        formulas, used = [], {}  # type: ignore[var-annotated]
+        for rule, control in pairs:
+            resolve = self.resolver(rule)
+            formulas.append(cells.point_function(control.criterion, resolve))
+            cells.lines(control.criterion, resolve, used)
+
+        def stop(seen: set[tuple[bool, ...]]) -> bool:
+            return any(any(v) for v in seen) and any(not any(v) for v in seen)
+        seen = cells.answers(chip, formulas, used, stop=stop)
+        if seen is not None and all(any(v) for v in seen):
+            return True, []
+        if seen is not None and not any(any(v) for v in seen):
+            return False, []
+        if seen is None:
+            return None, []
+
+        def target(values: dict[str, Any]) -> bool:
+            return any(f(values) for f in formulas)
+        return None, cells.decide(chip, target, used)
 
     def evaluate(self, rule: Rule, control: Control, chip: Chip) -> Outcome:
         """A control's criterion on a chip (dates aside)."""
-        return self._evaluate_once(f"{rule.id} {control.id}", control.criterion, chip)
+        return self._evaluate_once(f"{rule.id} {control.id}", control.criterion, chip,
+                                   self.resolver(rule))
 
     def classify(self, chip: Chip, on: dt.date) -> list[Determination]:
         out = []
         for rule, control in self.chip_controls:
-            if self.in_force(rule, control, on):
+            if self.in_force(rule, control, on, chip):
                 res = self.evaluate(rule, control, chip)
-                out.append(Determination(rule.id, control.id, res.value, list(res.reasons),
-                                         list(res.missing)))
+                reasons = list(res.reasons)
+                general, _ = self.spans[(rule.id, control.id)]
+                if general is not None and on < general:
+                    early = next(e for e in control.earlier_for
+                                 if e.names(chip.id, chip.vendor) and e.effective <= on)
+                    reasons.insert(0, f"in force for this chip from "
+                                      f"{early.effective.isoformat()}, before the rule's "
+                                      f"{general.isoformat()}: {early.note}")
+                out.append(Determination(rule.id, control.id, res.value, reasons,
+                                         list(res.missing), list(res.deciders)))
         return out
+
+    def verdict(self, chip: Chip, on: dt.date, destination: str | None = None,
+                headquartered_in: str | None = None) -> Verdict:
+        """The overall answer on a day: controlled (or, for a destination, licence required)
+        by some control, by one of several whichever value the figures allow, or not."""
+        dets = self.classify(chip, on)
+        if destination is not None:
+            reach = {(r.rule_id, r.control_id) for r in
+                     self.license_required(chip, destination, on, headquartered_in)}
+            dets = [d for d in dets if (d.rule_id, d.control_id) in reach]
+        caught = [d for d in dets if d.controlled is True]
+        if caught:
+            return Verdict(True, [(d.rule_id, d.control_id) for d in caught], False,
+                           [r for d in caught for r in d.reasons])
+        open_ = [d for d in dets if d.controlled is None]
+        if not open_:
+            return Verdict(False, [], False, [r for d in dets for r in d.reasons])
+        pairs = [self._controls_by_key[(d.rule_id, d.control_id)] for d in open_]
+        value, deciders = self._union(pairs, chip)
+        names = " or ".join(f"{d.control_id}" for d in open_)
+        by = [(d.rule_id, d.control_id) for d in open_]
+        missing = list(dict.fromkeys(m for d in open_ for m in d.missing))
+        if value is True:
+            return Verdict(True, by, True, [
+                f"caught by {names} whichever value the figures allow: no value leaves it "
+                "outside both"] + [r for d in open_ for r in d.reasons if r.startswith("decided")],
+                [], missing)
+        if len(open_) == 1:
+            return Verdict(None, by, False, open_[0].reasons, open_[0].deciders, missing)
+        return Verdict(None, by, False, [r for d in open_ for r in d.reasons], deciders, missing)
 
     def reaches(self, reach: Reach, country: str, on: dt.date) -> bool:
         """Whether a destination reach covers a country on a date."""
@@ -495,13 +780,14 @@ class Engine:
                 policy, note = p.policy, p.note or note
                 break
         for prule, pcontrol in self.policy_controls:
-            if not self.in_force(prule, pcontrol, on):
+            if not self.in_force(prule, pcontrol, on, chip):
                 continue
             if not any(r.rule == rule.id and r.control == control.id for r in pcontrol.policy_of):
                 continue
             if pcontrol.destinations and not self.reaches(pcontrol.destinations, destination, on):
                 continue
-            res = self._evaluate_once(f"{prule.id} {pcontrol.id}", pcontrol.criterion, chip)
+            res = self._evaluate_once(f"{prule.id} {pcontrol.id}", pcontrol.criterion, chip,
+                                      self.resolver(prule))
             if res.value is False:
                 continue
             prefix = "" if res.value else "possibly, if its conditions hold: "
@@ -539,7 +825,8 @@ class Engine:
                                                                    on):
                     continue
                 fits = (self._evaluate_once(f"{rule.id} {control.id} {e.id}", e.criterion,
-                                            chip).value if e.criterion is not None else True)
+                                            chip, self.resolver(rule)).value
+                        if e.criterion is not None else True)
                 if fits is not False:
                     exceptions.append(e.id if fits else f"{e.id} (undetermined)")
             policy, note = self.policy(rule, control, chip, destination, on)
@@ -562,15 +849,18 @@ class Engine:
             if previous is None and not caught and not unknown:
                 previous = (caught, unknown)
                 continue
-            out.append(TimelineEntry(day, caught, unknown, released))
+            jointly = (not caught and len(unknown) > 1 and self._union(
+                [self._controls_by_key[k] for k in unknown], chip)[0] is True)
+            out.append(TimelineEntry(day, caught, unknown, released, jointly))
             previous = (caught, unknown)
         return out
 
     def what_if(self, criterion: Any, chips: Iterable[Chip], on: dt.date) -> WhatIf:
         caught, not_caught, newly, released = [], [], [], []
         undetermined: dict[str, list[str]] = {}
+        resolve = self.resolver(None)
         for chip in chips:
-            res = evaluate(criterion, chip)
+            res = evaluate(criterion, chip, resolve)
             now = any(d.controlled is True for d in self.classify(chip, on))
             if res.value is True:
                 caught.append(chip.id)

@@ -9,7 +9,15 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from kb.engine import Determination, Engine, Requirement, TimelineEntry, WhatIf, as_criterion
+from kb.engine import (
+    Determination,
+    Engine,
+    Requirement,
+    TimelineEntry,
+    Verdict,
+    WhatIf,
+    as_criterion,
+)
 from kb.errors import Problem, UnknownRecord
 from kb.models import Chip, Claim, CountryGroup, MarketShare, Organization, Rule, Source
 
@@ -126,6 +134,21 @@ class KnowledgeBase:
             self._check_country(headquartered_in)
         return self.engine.license_required(self.chip(chip_or_id), destination, as_day(on),
                                             headquartered_in)
+
+    def verdict(self, chip_or_id: ChipRef, on: DateLike = None, destination: str | None = None,
+                headquartered_in: str | None = None) -> Verdict:
+        """The overall answer on ``on``: controlled (or, with ``destination``, a licence
+        required), not, or undetermined, across every control in force; where no one control
+        is certain but one of several catches the chip whichever value its figures allow, the
+        answer is yes, ``jointly``. An undetermined answer names the figures that decide it."""
+        if destination is not None:
+            destination = destination.upper()
+            self._check_country(destination)
+        if headquartered_in:
+            headquartered_in = headquartered_in.upper()
+            self._check_country(headquartered_in)
+        return self.engine.verdict(self.chip(chip_or_id), as_day(on), destination,
+                                   headquartered_in)
 
     def timeline(self, chip_or_id: ChipRef) -> list[TimelineEntry]:
         """The chip's status changes over time, across every rule."""

@@ -501,6 +501,13 @@ def _cross_check(records: dict[str, dict[str, Any]], files: dict[tuple[str, str]
                 ck.ref("rules", rid, (rel, i), "rules", other)
         for ci, control in enumerate(rule.controls):
             base: Loc = ("controls", ci)
+            for ei, early in enumerate(control.earlier_for):
+                spot: Loc = (*base, "earlier_for", ei)
+                ck.ref("rules", rid, (*spot, "source"), "sources", early.source)
+                for j, chip_id in enumerate(early.chips):
+                    ck.ref("rules", rid, (*spot, "chips", j), "chips", chip_id)
+                for j, vendor in enumerate(early.vendors):
+                    ck.ref("rules", rid, (*spot, "vendors", j), "organizations", vendor)
             reaches = [(base + ("destinations",), control.destinations)] + [
                 (base + ("exceptions", ei, "destinations"), exc.destinations)
                 for ei, exc in enumerate(control.exceptions)

@@ -1,12 +1,13 @@
 """Chips: AI accelerators and the figures export-control rules look at."""
 
 import datetime as dt
+import math
 from functools import cached_property
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, ValidationInfo, computed_field, field_validator
 
-from kb import bounds, metrics
+from kb import metrics
 from kb.models.common import (
     Citation,
     Disputed,
@@ -22,6 +23,9 @@ from kb.models.common import (
 )
 from kb.models.figures import CONVENTIONS, ByConvention, exact, uncertain_figure
 
+if TYPE_CHECKING:
+    from kb.bounds import Interval
+
 OperandType = Literal["fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "fp6", "fp4", "int8", "int4"]
 Positive = Annotated[Number, Field(gt=0)]
 Uncertain = uncertain_figure(positive=True)
@@ -30,8 +34,8 @@ UncertainOrZero = uncertain_figure(positive=False)
 # Fields that hold a figure and so need a citation when present (dotted for nested ones).
 FIGURE_FIELDS: tuple[str, ...] = (
     "released", "datacenter", "foundry", "process", "die_area_mm2", "transistors_billion",
-    "dense_tops", "stated_tpp", "logic_dies", "memory.type", "memory.capacity_gb", "memory.bandwidth_gb_s",
-    "interconnect_gb_s", "tdp_w",
+    "dense_tops", "stated_tpp", "logic_dies", "memory.type", "memory.capacity_gb",
+    "memory.bandwidth_gb_s", "interconnect_gb_s", "tdp_w",
 )
 
 
@@ -131,8 +135,11 @@ class Chip(Record):
         return value
 
     @cached_property
-    def spans(self) -> dict[str, bounds.Interval]:
+    def spans(self) -> "dict[str, Interval]":
         """Every numeric metric as the interval of values the figures allow (kb.bounds)."""
+        # kb.bounds reads these models' figure types, so it is imported when first needed.
+        from kb import bounds
+
         return bounds.number_spans(self)
 
     @computed_field  # type: ignore[prop-decorator]
@@ -148,14 +155,14 @@ class Chip(Record):
     def tpp_low(self) -> float | None:
         """The least TPP the figures allow (``None``: nothing recorded)."""
         span = self.spans["tpp"]
-        return span.low if span.low > 0 or span.high < bounds.INF else None
+        return span.low if span.low > 0 or span.high < math.inf else None
 
     @computed_field  # type: ignore[prop-decorator]
     @cached_property
     def tpp_high(self) -> float | None:
         """The greatest TPP the figures allow (``None``: unbounded)."""
         high = self.spans["tpp"].high
-        return high if high < bounds.INF else None
+        return high if high < math.inf else None
 
     @computed_field  # type: ignore[prop-decorator]
     @cached_property
@@ -174,7 +181,7 @@ class Chip(Record):
     @cached_property
     def performance_density_high(self) -> float | None:
         high = self.spans["performance_density"].high
-        return high if high < bounds.INF else None
+        return high if high < math.inf else None
 
     @cached_property
     def released_on(self) -> dt.date | None:

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Optional
 from pydantic import BeforeValidator, Field, WithJsonSchema, create_model, model_validator
 
 from kb.metrics import METRICS
-from kb.models.common import Day, Number, Record, ShortText, StrictBool
+from kb.models.common import Day, Number, Record, ShortText, Slug, StrictBool
 
 StrictNumber = Number
 
@@ -109,11 +109,39 @@ BoolTest = StrictBool
 
 _TEST_FOR = {"number": NumberTest, "date": DateTest, "text": TextTest, "bool": BoolTest}
 
+class ControlOutcome(Record):
+    """Another control's answer for the same chip: true where that control's criterion catches
+    it. ``rule`` left out means the rule the criterion is written in."""
+
+    rule: Slug | None = None
+    control: ShortText
+
+
+def _control_shorthand(value: Any) -> Any:
+    return {"control": value} if isinstance(value, str) else value
+
+
+ControlTest = Annotated[
+    ControlOutcome,
+    BeforeValidator(_control_shorthand),
+    WithJsonSchema({"anyOf": [
+        {"type": "string", "minLength": 1, "description": "a control of the same rule"},
+        {"type": "object", "additionalProperties": False, "required": ["control"],
+         "properties": {"rule": {"type": "string"}, "control": {"type": "string"}}},
+    ]}),
+]
+
+GROUPS = ("all", "any", "not_", "control")
+"""Criterion keys that are not metric comparisons."""
+
 _fields: dict[str, Any] = {
     # Forward references to the model being built need typing.Optional, not "X | None".
     "all": (Optional[list["Criterion"]], Field(default=None, min_length=1)),  # noqa: UP045
     "any": (Optional[list["Criterion"]], Field(default=None, min_length=1)),  # noqa: UP045
     "not_": (Optional["Criterion"], Field(default=None, alias="not")),
+    "control": (Optional[ControlTest], Field(  # noqa: UP045
+        default=None, description="another control's outcome: 3A090.b covers items 'not "
+        "specified by 3A090.a', written not: {control: 3A090.a}")),
 }
 for _name, _metric in METRICS.items():
     _fields[_name] = (_TEST_FOR[_metric.type] | None, Field(default=None, description=_metric.doc))
@@ -139,7 +167,7 @@ Criterion = create_model(  # type: ignore[call-overload]
 def _parts(self: Any) -> list[tuple[str, Any]]:
     """The set keys of a criterion, in a fixed order: groups first, then metrics by registry."""
     out = []
-    for key in ("all", "any", "not_"):
+    for key in GROUPS:
         if getattr(self, key) is not None:
             out.append((key, getattr(self, key)))
     for name in METRICS:

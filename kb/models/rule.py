@@ -163,6 +163,29 @@ class ControlRef(Record):
     control: ShortText
 
 
+class EarlierFor(Record):
+    """An earlier first day of a control for named chips or vendors: the government may tell a
+    company that a rule binds its products at once, before the rule's own effective date."""
+
+    effective: Day
+    chips: list[Slug] = Field(default_factory=list)
+    vendors: list[Slug] = Field(default_factory=list)
+    """Organization ids: every chip of theirs the control's criterion catches."""
+    source: Slug
+    """The source that says so (a filing, a notice, a report of one)."""
+    note: Text
+    """What the government said, and to whom, in a sentence."""
+
+    @model_validator(mode="after")
+    def _names_something(self) -> "EarlierFor":
+        if not (self.chips or self.vendors):
+            raise ValueError("name the chips or vendors the earlier date applies to")
+        return self
+
+    def names(self, chip_id: str, vendor: str) -> bool:
+        return chip_id in self.chips or vendor in self.vendors
+
+
 class Control(Record):
     """One paragraph of an instrument: what it catches, where a licence is needed, how reviewed."""
 
@@ -190,6 +213,8 @@ class Control(Record):
     policy_by_destination: list[DestinationPolicy] = Field(default_factory=list)
     policy_note: Text | None = None
     exceptions: list[LicenceException] = Field(default_factory=list)
+    earlier_for: list[EarlierFor] = Field(default_factory=list)
+    """Named chips or vendors for which the control took effect before its own first day."""
     note: Text | None = None
 
     @model_validator(mode="after")
@@ -277,6 +302,14 @@ class Rule(Record):
                           f"effective {control.effective} is after the rule's end {end}: a "
                           "control is in force only while its rule is", "date_order")
             start = self.start
+            first = control.effective or start
+            for j, early in enumerate(control.earlier_for):
+                if first and early.effective >= first:
+                    found.add(("controls", i, "earlier_for", j, "effective"),
+                              early.effective.isoformat(),
+                              f"effective {early.effective} is not before the control's first "
+                              f"day {first}: an earlier date for named items comes before it",
+                              "date_order")
             if control.end and control.effective is None and start and control.end < start:
                 found.add(("controls", i, "end"), control.end.isoformat(),
                           f"end {control.end} is before the rule starts ({start}): the last "
