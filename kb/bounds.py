@@ -97,6 +97,23 @@ def operand_intervals(chip: Chip) -> dict[str, Interval]:
     return out
 
 
+def setting_operand(chip: Chip) -> str | None:
+    """The operand type whose term can reach the highest TPP; on a tie, the shortest bit length
+    (datasheets' usual basis), then table order."""
+    terms = operand_intervals(chip)
+    if not terms:
+        return None
+    best = max(t.high for t in terms.values())
+    tied = [op for op in OPERAND_TYPES if op in terms and terms[op].high == best]
+    return min(tied, key=lambda op: BIT_LENGTH[op])
+
+
+def low_high(span: Interval) -> tuple[float | None, float | None]:
+    """An interval's ends as published: ``None`` for an end the figures leave open."""
+    unknown = span.low <= 0 and span.high == INF
+    return (None if unknown else span.low), (None if span.high == INF else span.high)
+
+
 def tpp(chip: Chip) -> Interval:
     """TPP: the maximum over operand types, whose interval is the maximum of the terms' ends."""
     terms = operand_intervals(chip)
@@ -145,9 +162,11 @@ def die_area(chip: Chip) -> Interval:
         return Interval(0.0, cap, (
             f"die area not published; at most {format_number(cap)} mm² ({dies}, each within the "
             "26 mm × 33 mm lithography reticle)",))
-    if area.high > cap:
-        return Interval(area.low, cap, (*area.why, f"at most {format_number(cap)} mm² "
-                                        "(reticle limit per logic die)"))
+    if area.high == INF and cap < INF:
+        # Only a lower bound is recorded (the processing dies alone): the reticle caps it. A
+        # recorded area above the cap is kept: wafer-scale parts stitch many reticle fields.
+        return Interval(area.low, max(cap, area.low), (
+            *area.why, f"at most {format_number(cap)} mm² (reticle limit per logic die)"))
     return area
 
 

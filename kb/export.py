@@ -9,25 +9,34 @@ import json
 from pathlib import Path
 from typing import Any
 
-from kb import metrics, outputs, tables
+from kb import bounds, outputs, tables
 from kb.cleanup import Watcher
 from kb.knowledge import KnowledgeBase
-from kb.rows import Rows
+from kb.models.figures import exact
+from kb.rows import Rows, range_columns
 
-JSON_SCHEMA_VERSION = "1"
+JSON_SCHEMA_VERSION = "2"
 
 DESCRIPTIONS = {
     "chip": {
         "tpp": "Total processing performance: max over operand types of dense TOPS x bit length "
                "(derived)",
         "performance_density": "TPP / die_area_mm2 (derived)",
-        "die_area_mm2": "Applicable die area: sum over the processing dies, mm²",
+        "die_area_mm2": "Applicable die area: sum over the logic dies, mm² (empty where only "
+                        "bounds are known: see die_area_mm2_low and die_area_mm2_high)",
+        "tpp_low": "Least TPP the figures allow (equals tpp where exact; empty: unknown)",
+        "tpp_high": "Greatest TPP the figures allow (empty: unbounded)",
+        "logic_dies": "Number of logic dies; each fits the 858 mm² reticle",
         "interconnect_gb_s": "Aggregate bidirectional chip-to-chip transfer rate, GB/s",
         "datacenter": "Designed or marketed for use in data centres",
         "released": "Release date as recorded (day or month)",
     },
     "determination": {
-        "status": "controlled, not controlled or undetermined (a figure is missing)",
+        "status": "controlled, not controlled or undetermined (a figure is missing or known "
+                  "only within bounds that straddle a line)",
+        "deciding_input": "For an undetermined answer: the record fields that decide it",
+        "flip_value": "Where one field decides: its value at which the answer changes",
+        "decided_when": "Where one field decides: when the answer is yes, in words",
         "valid_from": "First day the control applies",
         "valid_to": "Last day the control applies (empty: still applies)",
     },
@@ -112,7 +121,19 @@ def json_records(base: KnowledgeBase) -> dict[str, list[dict[str, Any]]]:
     chips = []
     for chip in base.chips.values():
         data = chip.model_dump(mode="json", by_alias=True)
-        data["tpp_operand"] = metrics.tpp_operand(chip.dense_tops)
+        # Figures known within bounds are a number or null here, with their interval's ends
+        # beside them, so a field never holds a number in one chip and an object in another.
+        data["die_area_mm2"] = exact(chip.die_area_mm2)
+        data["interconnect_gb_s"] = exact(chip.interconnect_gb_s)
+        if chip.memory is not None:
+            data["memory"]["capacity_gb"] = exact(chip.memory.capacity_gb)
+            data["memory"]["bandwidth_gb_s"] = exact(chip.memory.bandwidth_gb_s)
+        spans = {op: bounds.figure(v, op) for op, v in chip.dense_tops.items()}
+        data["dense_tops"] = {op: s.low for op, s in spans.items() if s and s.exact}
+        data["dense_tops_low"] = {op: s.low for op, s in spans.items() if s}
+        data["dense_tops_high"] = {op: s.high for op, s in spans.items() if s}
+        data.update(range_columns(chip))
+        data["tpp_operand"] = bounds.setting_operand(chip)
         data["released_precision"] = (None if chip.released is None else
                                       "day" if len(chip.released) == 10 else "month")
         data["released_from"] = _value(chip.released_on)

@@ -13,12 +13,13 @@ import pickle
 import sys
 from typing import TYPE_CHECKING, Any
 
-from kb import metrics
+from kb import bounds, metrics
+from kb.models.figures import exact
 
 if TYPE_CHECKING:
     from kb.knowledge import KnowledgeBase
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 Rows = dict[str, list[dict[str, Any]]]
 """Every table's rows by table name, as :func:`rows` makes them."""
@@ -55,19 +56,29 @@ def rows(base: KnowledgeBase) -> Rows:
             "id": chip.id, "name": chip.name, "vendor_id": chip.vendor, "kind": chip.kind,
             "family": chip.family, "released": chip.released, "released_on": chip.released_on,
             "datacenter": chip.datacenter, "foundry_id": chip.foundry, "process": chip.process,
-            "die_area_mm2": chip.die_area_mm2, "transistors_billion": chip.transistors_billion,
-            "tpp": chip.tpp, "tpp_operand": metrics.tpp_operand(chip.dense_tops),
+            "die_area_mm2": exact(chip.die_area_mm2), "logic_dies": chip.logic_dies,
+            "transistors_billion": chip.transistors_billion,
+            "tpp": chip.tpp, "tpp_operand": bounds.setting_operand(chip),
             "performance_density": chip.performance_density, "stated_tpp": chip.stated_tpp,
             "memory_type": mem.type if mem else None,
-            "memory_capacity_gb": mem.capacity_gb if mem else None,
-            "memory_bandwidth_gb_s": mem.bandwidth_gb_s if mem else None,
-            "interconnect_gb_s": chip.interconnect_gb_s, "tdp_w": chip.tdp_w,
+            "memory_capacity_gb": exact(mem.capacity_gb) if mem else None,
+            "memory_bandwidth_gb_s": exact(mem.bandwidth_gb_s) if mem else None,
+            "interconnect_gb_s": exact(chip.interconnect_gb_s), "tdp_w": chip.tdp_w,
             "form_factor": chip.form_factor, "variant_of": chip.variant_of, "notes": chip.notes,
+            **range_columns(chip),
         })
-        for op, term in metrics.tpp_terms(chip.dense_tops).items():
-            out["chip_tops"].append({"chip_id": chip.id, "operand": op,
-                                     "dense_tops": chip.dense_tops[op],
-                                     "bit_length": metrics.BIT_LENGTH[op], "tpp_term": term})
+        for op, term in bounds.operand_intervals(chip).items():
+            tops = bounds.figure(chip.dense_tops[op], op)
+            assert tops is not None
+            out["chip_tops"].append({
+                "chip_id": chip.id, "operand": op,
+                "dense_tops": tops.low if tops.exact else None,
+                "dense_tops_low": tops.low, "dense_tops_high": tops.high,
+                "bit_length": metrics.BIT_LENGTH[op],
+                "bit_lengths": " or ".join(str(b) for b in metrics.BIT_LENGTHS.get(
+                    op, (metrics.BIT_LENGTH[op],))),
+                "tpp_term": term.low if term.exact else None,
+                "tpp_term_low": term.low, "tpp_term_high": term.high})
         _citations(out, "chip", chip.id, chip.citations)
     for group in base.country_groups.values():
         out["country_group"].append({"id": group.id, "name": group.name, "code": group.code,
@@ -131,6 +142,18 @@ def rows(base: KnowledgeBase) -> Rows:
             for rid in sorted(set(ids)):
                 out["claim_link"].append({"claim_id": claim.id, "kind": kind, "record_id": rid})
     out["determination"] = engine.determination_rows(base.chips.values())
+    return out
+
+
+RANGED = ("tpp", "performance_density", "die_area_mm2", "interconnect_gb_s",
+          "memory_bandwidth_gb_s", "memory_capacity_gb")
+"""Metrics published with the ends of the interval the figures allow (``_low``, ``_high``)."""
+
+
+def range_columns(chip: Any) -> dict[str, float | None]:
+    out: dict[str, float | None] = {}
+    for name in RANGED:
+        out[f"{name}_low"], out[f"{name}_high"] = bounds.low_high(chip.spans[name])
     return out
 
 

@@ -77,6 +77,21 @@ class Chip(SQLModel, table=True):
     form_factor: str | None = None
     variant_of: str | None = Field(default=None, foreign_key="chip.id")
     notes: str | None = None
+    logic_dies: int | None = None
+    # The least and greatest value the figures allow (a range, a convention, a missing operand
+    # type, the reticle bound); equal where the figure is exact, null where it is open.
+    tpp_low: float | None = Field(default=None, index=True)
+    tpp_high: float | None = None
+    performance_density_low: float | None = None
+    performance_density_high: float | None = None
+    die_area_mm2_low: float | None = None
+    die_area_mm2_high: float | None = None
+    interconnect_gb_s_low: float | None = None
+    interconnect_gb_s_high: float | None = None
+    memory_bandwidth_gb_s_low: float | None = None
+    memory_bandwidth_gb_s_high: float | None = None
+    memory_capacity_gb_low: float | None = None
+    memory_capacity_gb_high: float | None = None
 
 
 class ChipTops(SQLModel, table=True):
@@ -85,9 +100,16 @@ class ChipTops(SQLModel, table=True):
     __tablename__ = "chip_tops"
     chip_id: str = Field(foreign_key="chip.id", primary_key=True)
     operand: str = Field(primary_key=True)
-    dense_tops: float
+    dense_tops: float | None = None
+    """The dense figure where it is one value; a range's ends are in the two columns below."""
+    dense_tops_low: float
+    dense_tops_high: float
     bit_length: int
-    tpp_term: float
+    bit_lengths: str
+    """Every reading of the bit length the engine counts, e.g. "19 or 32" for TF32."""
+    tpp_term: float | None = None
+    tpp_term_low: float
+    tpp_term_high: float
 
 
 class Citation(SQLModel, table=True):
@@ -263,6 +285,12 @@ class Determination(SQLModel, table=True):
     status: str
     reasons: str
     missing: str
+    deciding_input: str | None = None
+    """For an undetermined answer, the record fields that would decide it."""
+    flip_value: float | None = None
+    """Where one field decides: the value of it at which the answer changes."""
+    decided_when: str | None = None
+    """Where one field decides: when the answer is yes, in words."""
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
 

@@ -78,7 +78,7 @@ def test_classify_json():
 
 def test_timeline_and_whatif():
     code, out, _ = run("timeline", "nvidia-a800")
-    assert code == 0 and "from 2023-11-17: controlled" in out
+    assert code == 0 and "from 2023-10-23: controlled" in out
     code, out, _ = run("whatif", '{"tpp": {"gte": 1000}}', "--on", "2024-06-01")
     assert code == 0 and "nvidia-h20" in out and "newly caught" in out
     code, out, _ = run("whatif", "{tpp: {gte: 1000}}", "--json")

@@ -30,6 +30,9 @@ CONVENTIONS: dict[str, dict[str, str]] = {
         "processing_dies": "the processing (compute) dies only, I/O and base dies left out",
     },
 }
+CONVENTION_LABELS: dict[str, str] = {"bis_applicable": "all logic dies, as ECCN 3A090 counts them",
+                                     "processing_dies": "processing dies only"}
+"""Short names for the conventions, as pages show them beside a value."""
 RULES_CONVENTION: dict[str, str] = {"die_area_mm2": "bis_applicable"}
 # A value under ``processing_dies`` can only be smaller than or equal to the applicable area,
 # which adds the other logic dies.

@@ -16,11 +16,13 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from kb import metrics
+from kb import bounds, metrics
+from kb.bounds import Interval
 from kb.knowledge import KnowledgeBase
 from kb.models import Chip, Rule
 from kb.models import countries as country_names
 from kb.models.common import covered
+from kb.models.figures import CONVENTION_LABELS, ByConvention, FigureRange
 from kb.site import markup
 from kb.site.forked import Pending, can_fork
 
@@ -88,6 +90,14 @@ def fmt(value: Any, unit: str = "") -> str:
         return "—"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, Interval):
+        return value.shown(unit)
+    if isinstance(value, FigureRange):
+        low, high = metrics.format_number(value.low), metrics.format_number(value.high)
+        return f"{low} to {high} {unit}".strip()
+    if isinstance(value, ByConvention):
+        return "; ".join(f"{metrics.format_number(v)} {unit}".strip()
+                         + f" ({CONVENTION_LABELS[k]})" for k, v in value.conventions.items())
     text = metrics.format_number(value) if isinstance(value, int | float) else str(value)
     return f"{text} {unit}".strip()
 
@@ -107,7 +117,12 @@ def criterion_text(criterion: Any) -> str:
             text = joiner.join(f"({t})" if (" and " in t or ", or " in t) else t for t in inner)
             parts.append(text)
         elif key == "not_":
-            parts.append(f"not ({criterion_text(value)})")
+            if value.control is not None and len(value.parts()) == 1:
+                parts.append(f"not specified by {_control_name(value.control)}")
+            else:
+                parts.append(f"not ({criterion_text(value)})")
+        elif key == "control":
+            parts.append(f"specified by {_control_name(value)}")
         else:
             metric = metrics.METRICS[key]
             if metric.type == "bool":
@@ -119,6 +134,10 @@ def criterion_text(criterion: Any) -> str:
                 unit = f" {metric.unit}" if metric.unit else ""
                 parts.append(f"{metric.label} {ops[op]} {shown}{unit}")
     return " and ".join(parts)
+
+
+def _control_name(ref: Any) -> str:
+    return ref.control if ref.rule is None else f"{ref.control} of {ref.rule}"
 
 
 def thresholds(criterion: Any) -> list[tuple[str, float]]:
@@ -344,7 +363,7 @@ def environment(cache: Path | None = None) -> jinja2.Environment:
         criterion=criterion_text, country=country_names.name,
         pct=lambda v: f"{v:.1%}",
     )
-    env.globals.update(href=href, rel=rel, Markup=Markup)
+    env.globals.update(href=href, rel=rel, Markup=Markup, inf=bounds.INF)
     return env
 
 
@@ -479,9 +498,10 @@ class _State:
             self.page(f"chips/{chip.id}.md", "chip.md.j2", title=chip.name, chip=chip,
                       cites=cites, claims=sorted(self.claims_on.get(chip.id, [])),
                       rows=chip_rows(base, chip, cites), timeline=timeline,
-                      terms=metrics.tpp_terms(chip.dense_tops),
-                      operand=metrics.tpp_operand(chip.dense_tops),
-                      bits=metrics.BIT_LENGTH,
+                      terms=bounds.operand_intervals(chip),
+                      operand=bounds.setting_operand(chip),
+                      bits={op: " or ".join(map(str, metrics.BIT_LENGTHS.get(op, (b,))))
+                            for op, b in metrics.BIT_LENGTH.items()},
                       variants=sorted(self.variants_of.get(chip.id, [])),
                       shares=self.shares_of.get(chip.vendor, []),
                       today=base.classify(chip, on=self.day), cn=self.cn_status[chip.id])
