@@ -46,6 +46,8 @@ class Interval:
 
     def shown(self, unit: str = "") -> str:
         u = f" {unit}" if unit else ""
+        if self.points and not self.exact:
+            return " or ".join(format_number(p) for p in self.points) + u
         if self.exact:
             return f"{format_number(self.low)}{u}"
         if self.high == INF:
@@ -138,8 +140,7 @@ def tpp(chip: Chip) -> Interval:
     for op, term in terms.items():
         if op in BIT_LENGTHS and term.high > low:
             bits = " or ".join(str(b) for b in BIT_LENGTHS[op])
-            why.append(f"{op.upper()} counts at {bits} bits (no official reading): TPP "
-                       f"{format_number(term.low)} or {format_number(term.high)} from it")
+            why.append(f"{op.upper()} counts at {bits} bits, with no official reading")
         elif not term.exact and term.high > low:
             why.append(f"dense {op} reported as a range")
     return Interval(low, high, tuple(why), points)
@@ -160,13 +161,14 @@ def die_area(chip: Chip) -> Interval:
             return Interval(0.0, INF, ("die area not published",))
         dies = "one die" if chip.logic_dies == 1 else f"{chip.logic_dies} logic dies"
         return Interval(0.0, cap, (
-            f"die area not published; at most {format_number(cap)} mm² ({dies}, each within the "
-            "26 mm × 33 mm lithography reticle)",))
+            f"die area not published; at most {format_number(cap)} mm² for {dies}, as no die "
+            "exceeds the 26 mm × 33 mm lithography reticle",))
     if area.high == INF and cap < INF:
         # Only a lower bound is recorded (the processing dies alone): the reticle caps it. A
         # recorded area above the cap is kept: wafer-scale parts stitch many reticle fields.
         return Interval(area.low, max(cap, area.low), (
-            *area.why, f"at most {format_number(cap)} mm² (reticle limit per logic die)"))
+            *area.why, f"at most {format_number(cap)} mm², the reticle limit for "
+            f"{chip.logic_dies} logic dies"))
     return area
 
 

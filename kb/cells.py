@@ -431,14 +431,19 @@ def _sweep(chip: Any, field: str, target: Point, used: dict[str, set[Any]]) -> D
     steps = [(p, target(put(p.rep))) for p in pieces(span, cuts, positive=positive)]
     if len({v for _, v in steps}) < 2:
         return None
-    flips = tuple(sorted({_boundary(a, b) for (a, va), (b, vb) in itertools.pairwise(steps)
-                          if va != vb}))
+    flips = tuple(sorted({_boundary(a, b, cuts) for (a, va), (b, vb)
+                          in itertools.pairwise(steps) if va != vb}))
     condition = _condition(field, steps, unit, chip)
     return Decider(field, flips, condition, _known_text(chip, field))
 
 
-def _boundary(a: Piece, b: Piece) -> float:
-    return a.high if a.high == b.low else b.low
+def _boundary(a: Piece, b: Piece, cuts: set[Any]) -> float:
+    """Where the answer changes between two neighbouring pieces: the line between them (two
+    possible values, such as TPP under each TF32 reading, have a line between them)."""
+    if a.high == b.low:
+        return a.high
+    between = sorted(c for c in cuts if a.high < c <= b.low)
+    return between[0] if between else b.low
 
 
 def _condition(field: str, steps: list[tuple[Piece, bool]], unit: str, chip: Any) -> str:
@@ -494,11 +499,13 @@ def _tops_side(op: str, value: float, chip: Any, again: bool) -> str:
     setting = [op_ for op_, term in terms.items() if term.high == top.high and not term.exact]
     if len(setting) == 1:
         name = setting[0]
-        if name in BIT_LENGTHS and not _tops_range(chip, name):
+        if name in BIT_LENGTHS and not _tops_range(chip, name) and top.points:
             bits = sorted(BIT_LENGTHS[name])
-            return (f"{name.upper()} counts at {bits[-1]} bits, not {bits[0]} ({tpp_text})"
-                    if op in ("gte", "gt") else
-                    f"{name.upper()} counts at {bits[0]} bits, not {bits[-1]} ({tpp_text})")
+            low, high = (format_number(p) for p in (top.points[0], top.points[-1]))
+            big = (f"{bits[-1]} bits (TPP {high})", f"{bits[0]} (TPP {low})")
+            small = (f"{bits[0]} bits (TPP {low})", f"{bits[-1]} (TPP {high})")
+            first, second = big if op in ("gte", "gt") else small
+            return f"{name.upper()} counts at {first}, not {second}"
         if name not in BIT_LENGTHS:
             tops = value / BIT_LENGTH[name]
             text = (f"{_WORDS[op]} {format_number(round(tops, 2))} TFLOPS ({tpp_text})")

@@ -353,23 +353,30 @@ def cmd_classify(args: argparse.Namespace) -> int:
     chip = base.chip(args.chip)
     dets = base.classify(chip, on)
     reqs = None
+    verdict = base.verdict(chip, on)
+    licence = None
     if args.to is not None:
         try:
             reqs = base.license_required(chip, args.to, on, headquartered_in=args.hq)
+            licence = base.verdict(chip, on, args.to, headquartered_in=args.hq)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
     if args.json:
         out: dict[str, Any] = {
             "chip": chip.id, "on": on.isoformat(), "tpp": chip.tpp,
             "performance_density": chip.performance_density,
+            "tpp_low": chip.tpp_low, "tpp_high": chip.tpp_high,
             "determinations": [
                 {"rule_id": d.rule_id, "control_id": d.control_id, "controlled": d.controlled,
-                 "reasons": d.reasons, "missing": d.missing} for d in dets
+                 "reasons": d.reasons, "missing": d.missing,
+                 "deciders": [_decider_json(x) for x in d.deciders]} for d in dets
             ],
+            "overall": _verdict_json(verdict),
         }
         if reqs is not None:
             out["destination"] = args.to.upper()
             out["requirements"] = [r.__dict__ for r in reqs]
+            out["licence"] = _verdict_json(licence)
         print(json.dumps(out, indent=2, ensure_ascii=False))
         return 0
     print(f"{chip.name} ({chip.id}) on {on.isoformat()}")
@@ -380,8 +387,12 @@ def cmd_classify(args: argparse.Namespace) -> int:
         print(f"  {d.rule_id:<{width}}  {d.control_id:<10} {d.status}")
         for reason in d.reasons:
             print(f"  {'':<{width}}  {'':<10}   - {reason}")
+    if dets:
+        print(f"overall: {_verdict_words(verdict)}")
     if reqs is not None:
         dest = args.to.upper()
+        if licence is not None and reqs:
+            print(f"licence to {dest}, in sum: {_verdict_words(licence, licence=True)}")
         if not reqs:
             print(f"licence to {dest}: none required by the recorded rules")
         for r in reqs:
@@ -393,6 +404,39 @@ def cmd_classify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _verdict_words(v: Any, licence: bool = False) -> str:
+    """One line for an overall answer, with the deciding figure where it is undetermined."""
+    from kb.cells import INPUT_WORDS
+
+    names = " or ".join(f"{r} {c}" for r, c in v.by)
+    yes = "licence required" if licence else "controlled"
+    if v.value is True and v.jointly:
+        return (f"{yes} under {names}, whichever value the figures allow (each alone is "
+                "undetermined; together they leave no value outside)")
+    if v.value is True:
+        return f"{yes} under {names}"
+    if v.value is False:
+        return "no licence required" if licence else "not controlled"
+    decided = [f"{yes} if {d.condition}; the records: {d.known}" for d in v.deciders
+               if d.condition]
+    if decided:
+        return "undetermined: " + "; or ".join(decided)
+    inputs = " and ".join(INPUT_WORDS.get(i, i) for i in dict.fromkeys(
+        [d.input for d in v.deciders] or v.missing))
+    return f"undetermined under {names}: depends on {inputs}" if inputs else "undetermined"
+
+
+def _decider_json(d: Any) -> dict[str, Any]:
+    return {"input": d.input, "flips": list(d.flips), "condition": d.condition or None,
+            "known": d.known}
+
+
+def _verdict_json(v: Any) -> dict[str, Any]:
+    return {"status": v.status, "value": v.value, "by": [list(k) for k in v.by],
+            "jointly": v.jointly, "reasons": v.reasons,
+            "deciders": [_decider_json(d) for d in v.deciders]}
+
+
 def cmd_timeline(args: argparse.Namespace) -> int:
     base = _base(args)
     chip = base.chip(args.chip)
@@ -402,7 +446,8 @@ def cmd_timeline(args: argparse.Namespace) -> int:
             {"date": e.date.isoformat(), "status": e.status,
              "controlled_by": [list(k) for k in e.controlled_by],
              "undetermined": [list(k) for k in e.undetermined],
-             "released_from": [list(k) for k in e.released_from]} for e in entries
+             "released_from": [list(k) for k in e.released_from],
+             "jointly": e.jointly} for e in entries
         ], indent=2))
         return 0
     print(f"{chip.name} ({chip.id})")
@@ -410,6 +455,9 @@ def cmd_timeline(args: argparse.Namespace) -> int:
         print("  never caught by a recorded chip control")
     for e in entries:
         detail = ", ".join(f"{r} {c}" for r, c in e.controlled_by or e.undetermined)
+        if e.jointly:
+            detail = ("one of " + " or ".join(f"{r} {c}" for r, c in e.undetermined)
+                      + ", whichever value the figures allow")
         print(f"  from {e.date.isoformat()}: {e.status}" + (f" ({detail})" if detail else ""))
     return 0
 

@@ -248,7 +248,7 @@ def _settled(criterion: Any, chip: Chip, resolve: Resolve, found: Outcome) -> Ou
     if seen is None or len(seen) != 1:
         deciders = tuple(cells.decide(chip, fn, used)) if seen is not None else ()
         reasons = found.reasons + tuple(
-            f"caught if {d.condition} ({cells.INPUT_WORDS.get(d.input, d.input)}: {d.known})"
+            f"caught if {d.condition}; the records: {d.known}"
             for d in deciders if d.condition)
         return Outcome(None, reasons, found.missing, deciders)
     value = next(iter(seen))[0]

@@ -130,8 +130,8 @@ def test_incomplete_dense_tops_make_tpp_a_lower_bound():
     assert out.reasons[0] == ("TPP at least 2,560, not known against 4,800 (the recorded operand "
                               "types leave some out)")
     assert out.deciders[0].input == "dense_tops" and out.deciders[0].flips == (4800,)
-    assert out.reasons[1] == ("caught if TPP is at least 4,800 (the dense compute figures: TPP at "
-                              "least 2,560; the recorded operand types leave some out)")
+    assert out.reasons[1] == ("caught if TPP is at least 4,800; the records: TPP at least 2,560; "
+                              "the recorded operand types leave some out")
 
 
 def test_bulk_statuses_agree_with_classify_on_every_change_date(base):

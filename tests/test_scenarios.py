@@ -42,6 +42,21 @@ def test_scenario(case: dict[str, Any], base: kb.KnowledgeBase) -> None:
         assert reason in reasons
     missing = {m for d in dets for m in d.missing}
     assert set(expect.get("missing", [])) <= missing
+    if "overall" in expect or "jointly" in expect:
+        verdict = base.verdict(chip, on=case["on"], destination=case.get("to"))
+        if "overall" in expect:
+            assert verdict.status == expect["overall"]
+        if "jointly" in expect:
+            assert verdict.jointly is expect["jointly"]
+    for want in expect.get("deciding", []):
+        verdict = base.verdict(chip, on=case["on"], destination=case.get("to"))
+        found = [d for d in [*verdict.deciders, *(x for d in dets for x in d.deciders)]
+                 if d.input == want["input"]]
+        assert found, f"no decider {want['input']}"
+        if "flip" in want:
+            assert any(round(want["flip"], 2) in {round(f, 2) for f in d.flips} for d in found)
+        if "when" in want:
+            assert any(want["when"] in d.condition for d in found), [d.condition for d in found]
     if "licences" in expect:
         reqs = base.license_required(chip, case["to"], on=case["on"],
                                      headquartered_in=case.get("hq"))
