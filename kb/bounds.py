@@ -66,6 +66,8 @@ def figure(value: Any, field: str) -> Interval | None:
     """The interval a figure field holds, before physical bounds; ``None`` when absent."""
     if value is None:
         return None
+    if type(value) in (int, float):
+        return Interval(value, value)
     if isinstance(value, FigureRange):
         return Interval(value.low, value.high, (f"{field} reported from {format_number(value.low)}"
                                                  f" to {format_number(value.high)}",))
@@ -116,8 +118,27 @@ def low_high(span: Interval) -> tuple[float | None, float | None]:
     return (None if unknown else span.low), (None if span.high == INF else span.high)
 
 
+_ONE_READING = {op: BIT_LENGTH[op] for op in OPERAND_TYPES if op not in BIT_LENGTHS}
+
+
 def tpp(chip: Chip) -> Interval:
     """TPP: the maximum over operand types, whose interval is the maximum of the terms' ends."""
+    tops = chip.dense_tops
+    if tops and chip.dense_tops_complete:
+        # The common case, worked out without intervals: every figure exact and the largest
+        # term from an operand type with one bit length, which no other reading can beat.
+        terms_exact = {op: v * _ONE_READING[op] for op, v in tops.items()
+                       if type(v) in (int, float) and op in _ONE_READING}
+        if len(terms_exact) == len(tops):
+            best = max(terms_exact.values())
+            return Interval(best, best)
+        others = [v for op, v in tops.items() if op not in _ONE_READING]
+        if (len(terms_exact) + len(others) == len(tops) and terms_exact
+                and all(type(v) in (int, float) for v in others)
+                and max(terms_exact.values()) >= max(
+                    v * max(BIT_LENGTHS[op]) for op, v in tops.items() if op in BIT_LENGTHS)):
+            best = max(terms_exact.values())
+            return Interval(best, best)
     terms = operand_intervals(chip)
     if not terms:
         return Interval(0.0, INF, ("no dense figure is recorded",))

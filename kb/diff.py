@@ -146,8 +146,18 @@ def _statuses(base: KnowledgeBase, cid: str) -> dict[tuple[str, str], str]:
     if chip is None:
         return {}
     engine = base.engine
-    return {(rule.id, control.id): STATUS[engine.answer(rule, control, chip)[0]]
-            for rule, control in engine.chip_controls}
+    out = {}
+    for rule, control in engine.chip_controls:
+        value = engine.answer(rule, control, chip)[0]
+        words = STATUS[value]
+        if value is None:
+            # The same words kb classify gives: what would decide it, where one figure does.
+            decided = [d.condition for d in engine.evaluate(rule, control, chip).deciders
+                       if d.condition]
+            if decided:
+                words += f" (caught if {'; or '.join(decided)})"
+        out[(rule.id, control.id)] = words
+    return out
 
 
 def _timeline(base: KnowledgeBase, cid: str) -> str:
@@ -156,10 +166,14 @@ def _timeline(base: KnowledgeBase, cid: str) -> str:
     entries = base.timeline(cid)
     if not entries:
         return "never caught"
-    return "; ".join(
-        f"{e.status} from {e.date.isoformat()}"
-        + (f" ({', '.join(f'{r} {c}' for r, c in e.controlled_by)})" if e.controlled_by else "")
-        for e in entries)
+    def detail(e: Any) -> str:
+        if e.controlled_by:
+            return f" ({', '.join(f'{r} {c}' for r, c in e.controlled_by)})"
+        if e.jointly:
+            return (f" (one of {' or '.join(f'{r} {c}' for r, c in e.undetermined)}, whichever "
+                    "value the figures allow)")
+        return ""
+    return "; ".join(f"{e.status} from {e.date.isoformat()}{detail(e)}" for e in entries)
 
 
 def run(ref: str, records: Path) -> Diff:
