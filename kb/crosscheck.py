@@ -376,7 +376,8 @@ def control_references(ck: Reporter) -> None:
                     target = _controls(target_rule).get(ref.control)
                     if target is None or target.criterion is None:
                         spot = loc if ref.rule is None else (*loc, "control")
-                        names = [c.id for c in target_rule.controls if c.criterion is not None]
+                        names = [c.id for c in target_rule.controls if c.criterion is not None
+                                 and (target_rid, c.id) != (rid, control.id)]
                         why = ("has no criterion" if target is not None else "is not a control")
                         ck.problem("rules", rid, spot, "unknown-reference",
                                    f"'{ref.control}' {why} of {target_rid}; a control's outcome "

@@ -35,11 +35,13 @@ kind: gpu                       # gpu | asic | cpu | fpga
 # datacenter: true              # designed or marketed for data centres (a rule criterion)
 # foundry: tsmc                 # organization id
 # process: TSMC 4N
-# die_area_mm2: 814             # sum over the processing (logic) dies, in mm²
+# die_area_mm2: 814             # sum over the logic dies, in mm²; or {{low: 600, high: 700}}
+# logic_dies: 1                 # number of logic dies (1: monolithic); bounds an unknown area
 # transistors_billion: 80
 # dense_tops:                   # dense peak tera-operations/s per operand type
 #   fp8: 1978.9                 # fp64 fp32 tf32 bf16 fp16 fp8 fp6 fp4 int8 int4
-#   bf16: 989.4
+#   bf16: 989.4                 # sources disagree? a range: {{low: 900, high: 989.4}},
+#                               # citing dense_tops.bf16.low and dense_tops.bf16.high
 # stated_tpp: 15832             # only a TPP the vendor or a regulator states
 # memory: {{type: HBM3, capacity_gb: 80, bandwidth_gb_s: 3350}}
 # interconnect_gb_s: 900        # aggregate bidirectional chip-to-chip rate, GB/s
