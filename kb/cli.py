@@ -493,7 +493,9 @@ def cmd_whatif(args: argparse.Namespace) -> int:
                 for e in exc.errors(include_url=False)]
         raise UsageError("invalid criterion:\n" + "\n".join(msgs)) from None
     if args.json:
-        print(json.dumps(result.__dict__, default=str, indent=2))
+        out = {**result.__dict__, "deciders": {cid: [_decider_json(d) for d in ds]
+                                               for cid, ds in result.deciders.items()}}
+        print(json.dumps(out, default=str, indent=2))
         return 0
     print(f"caught ({len(result.caught)}): {', '.join(result.caught) or '-'}")
     print(f"newly caught vs rules on {result.on}: {', '.join(result.newly_caught) or '-'}")
@@ -501,7 +503,11 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     if result.undetermined:
         print(f"undetermined ({len(result.undetermined)}):")
         for cid, missing in result.undetermined.items():
-            print(f"  {cid}: missing {', '.join(missing)}")
+            decided = [d.condition for d in result.deciders.get(cid, []) if d.condition]
+            if decided:
+                print(f"  {cid}: caught if {'; or '.join(decided)}")
+            else:
+                print(f"  {cid}: depends on {', '.join(missing)}")
     return 0
 
 

@@ -463,6 +463,8 @@ class WhatIf:
     """Caught by the criterion, not controlled by any rule on ``on``."""
     released: list[str]
     """Controlled by some rule on ``on``, not caught by the criterion."""
+    deciders: dict[str, list[Decider]] = field(default_factory=dict)
+    """For each undetermined chip, the figures that would decide it."""
 
 
 class Engine:
@@ -858,6 +860,7 @@ class Engine:
     def what_if(self, criterion: Any, chips: Iterable[Chip], on: dt.date) -> WhatIf:
         caught, not_caught, newly, released = [], [], [], []
         undetermined: dict[str, list[str]] = {}
+        deciders: dict[str, list[Decider]] = {}
         resolve = self.resolver(None)
         for chip in chips:
             res = evaluate(criterion, chip, resolve)
@@ -872,7 +875,8 @@ class Engine:
                     released.append(chip.id)
             else:
                 undetermined[chip.id] = list(res.missing)
-        return WhatIf(on, caught, not_caught, undetermined, newly, released)
+                deciders[chip.id] = list(res.deciders)
+        return WhatIf(on, caught, not_caught, undetermined, newly, released, deciders)
 
 
 def as_criterion(value: Any) -> Any:
