@@ -3,9 +3,12 @@ hostile record text stays inert, and a real browser can use it (search included)
 
 from __future__ import annotations
 
+import contextlib
 import filecmp
 import functools
 import http.server
+import io
+import json
 import re
 import shutil
 import subprocess
@@ -350,3 +353,26 @@ def test_a_broken_link_in_the_docs_fails_the_build_saying_where(tmp_path, capsys
     said = re.findall(r"kb build: mkdocs WARNING: .*'methodology\.md'.*'no-such-page\.md'", err)
     assert len(said) == 1, err
     assert "1 warnings in strict mode" in err and "Traceback" not in err
+
+
+def test_chip_pages_give_kb_classifys_licence_answer_for_china(site, base):
+    # The "Today" line of every chip page says what `kb classify CHIP --to CN` says in sum on
+    # the page's date, including "licence required" where one of 3A090.a or .b catches the chip
+    # whichever value its figures allow.
+    from kb import cli
+    from kb.site import render
+
+    day = render.as_of(base)
+    words = {True: "licence required", False: "no licence required", None: "undetermined"}
+    for chip in base.chips.values():
+        page = (site / "chips" / f"{chip.id}.html").read_text(encoding="utf-8")
+        found = re.search(r"</strong> \(no recorded change since [0-9-]+\): ([a-z ]+) for "
+                          r"exports to China", page)
+        assert found, chip.id
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert cli.main(["classify", chip.id, "--on", day.isoformat(), "--to", "CN",
+                             "--json"]) == 0
+        licence = json.loads(out.getvalue()).get("licence")
+        want = words[licence["value"]] if licence else "no licence required"
+        assert found.group(1) == want, chip.id
