@@ -452,6 +452,28 @@ class TimelineEntry:
 
 
 @dataclass(frozen=True)
+class Period:
+    """One stretch of a chip's status history, for a destination or for any."""
+
+    start: dt.date
+    end: dt.date | None
+    """Last day of the stretch; ``None``: still so today."""
+    status: str
+    """controlled, not controlled or undetermined (for a destination: whether a licence is
+    needed, in the same three words)."""
+    by: list[tuple[str, str]]
+    """The controls that catch the chip (or, when ``jointly``, of which one does; when
+    undetermined, the open ones)."""
+    jointly: bool
+    reasons: list[str]
+    """Why: the figures that caught it, or the numbers that kept it out."""
+    deciders: list[Decider]
+    policy: str | None = None
+    """For a destination where a licence is needed: the review policy in force."""
+    policy_note: str | None = None
+
+
+@dataclass(frozen=True)
 class WhatIf:
     """Which chips a hypothetical criterion catches, compared with the rules on a date."""
 
@@ -734,9 +756,14 @@ class Engine:
         by some control, by one of several whichever value the figures allow, or not."""
         dets = self.classify(chip, on)
         if destination is not None:
-            reach = {(r.rule_id, r.control_id) for r in
-                     self.license_required(chip, destination, on, headquartered_in)}
-            dets = [d for d in dets if (d.rule_id, d.control_id) in reach]
+            # The controls whose destinations include this one (or the buyer's parent's):
+            # whether or not they catch the chip, they are the ones that answer for it.
+            def reached(d: Determination) -> bool:
+                reach = self._controls_by_key[(d.rule_id, d.control_id)][1].destinations
+                return reach is not None and (
+                    self.reaches(reach, destination, on)
+                    or bool(headquartered_in and self.hq_reaches(reach, headquartered_in, on)))
+            dets = [d for d in dets if reached(d)]
         caught = [d for d in dets if d.controlled is True]
         if caught:
             return Verdict(True, [(d.rule_id, d.control_id) for d in caught], False,
@@ -857,6 +884,61 @@ class Engine:
             previous = (caught, unknown)
         return out
 
+    def history_days(self) -> list[dt.date]:
+        """Every day on which some answer can change: controls, review policies, earlier dates
+        for named chips, and country-group memberships starting or ending."""
+        days = set(self.change_dates())
+        for rule, control in self.policy_controls:
+            start, end = self.spans[(rule.id, control.id)]
+            if start:
+                days.add(start)
+            if end:
+                days.add(end + dt.timedelta(days=1))
+        for group in self.groups.values():
+            for m in group.members:
+                if m.from_:
+                    days.add(m.from_)
+                if m.to:
+                    days.add(m.to + dt.timedelta(days=1))
+        return sorted(days)
+
+    def history(self, chip: Chip, destination: str | None = None,
+                today: dt.date | None = None) -> list[Period]:
+        """The chip's complete status history: every period from its release (or the first
+        rule in force, if earlier records start later) to ``today``, each controlled, not
+        controlled or undetermined, with the controls, the reasons, what would decide an open
+        answer and, for a destination, the licence review policy in force."""
+        # From the release, or (where no release date is recorded) from the first chip control.
+        first = chip.released_on or min(self.change_dates(), default=None)
+        days = [d for d in self.history_days() if today is None or d <= today]
+        if first is not None:
+            days = [first] + [d for d in days if d > first]
+        out: list[Period] = []
+        for day in days:
+            period = self._period(chip, day, destination)
+            if out and _same(out[-1], period):
+                continue
+            if out:
+                out[-1] = _ended(out[-1], day - dt.timedelta(days=1))
+            out.append(period)
+        return out
+
+    def _period(self, chip: Chip, day: dt.date, destination: str | None) -> Period:
+        verdict = self.verdict(chip, day, destination)
+        policy = note = None
+        if destination is not None and verdict.value is not False:
+            for rule_id, control_id in verdict.by:
+                rule, control = self._controls_by_key[(rule_id, control_id)]
+                policy, note = self.policy(rule, control, chip, destination, day)
+                break
+        reasons = list(verdict.reasons)
+        if verdict.value is False and not reasons:
+            reasons = (["no recorded chip control reaches this destination"]
+                       if destination is not None and self.classify(chip, day)
+                       else ["no recorded chip control in force"])
+        return Period(day, None, verdict.status, list(verdict.by), verdict.jointly, reasons,
+                      list(verdict.deciders), policy, note)
+
     def what_if(self, criterion: Any, chips: Iterable[Chip], on: dt.date) -> WhatIf:
         caught, not_caught, newly, released = [], [], [], []
         undetermined: dict[str, list[str]] = {}
@@ -877,6 +959,17 @@ class Engine:
                 undetermined[chip.id] = list(res.missing)
                 deciders[chip.id] = list(res.deciders)
         return WhatIf(on, caught, not_caught, undetermined, newly, released, deciders)
+
+
+def _same(a: Period, b: Period) -> bool:
+    return (a.status, a.by, a.jointly, a.policy, a.policy_note, a.reasons) == (
+        b.status, b.by, b.jointly, b.policy, b.policy_note, b.reasons)
+
+
+def _ended(period: Period, end: dt.date) -> Period:
+    from dataclasses import replace
+
+    return replace(period, end=end)
 
 
 def as_criterion(value: Any) -> Any:

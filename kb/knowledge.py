@@ -12,6 +12,7 @@ from typing import Any
 from kb.engine import (
     Determination,
     Engine,
+    Period,
     Requirement,
     TimelineEntry,
     Verdict,
@@ -149,6 +150,17 @@ class KnowledgeBase:
             self._check_country(headquartered_in)
         return self.engine.verdict(self.chip(chip_or_id), as_day(on), destination,
                                    headquartered_in)
+
+    def history(self, chip_or_id: ChipRef, destination: str | None = None,
+                today: DateLike = None) -> list[Period]:
+        """The chip's complete status history to ``today`` (default: today): every period,
+        controlled (by which controls), not controlled (and the numbers that kept it out) or
+        undetermined (and what would decide it); for a destination, whether a licence was
+        needed and the review policy in force."""
+        if destination is not None:
+            destination = destination.upper()
+            self._check_country(destination)
+        return self.engine.history(self.chip(chip_or_id), destination, as_day(today))
 
     def timeline(self, chip_or_id: ChipRef) -> list[TimelineEntry]:
         """The chip's status changes over time, across every rule."""
