@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from kb import words
 from kb.bounds import INF, Interval, operand_intervals
 from kb.metrics import BIT_LENGTH, BIT_LENGTHS, METRICS, format_number
 
@@ -304,12 +305,8 @@ INPUT_OF = {"tpp": "dense_tops", "die_area_mm2": "die_area_mm2",
             "released": "released"}
 
 
-INPUT_WORDS = {"dense_tops": "the dense compute figures", "die_area_mm2": "the die area",
-               "interconnect_gb_s": "the interconnect rate",
-               "memory.bandwidth_gb_s": "the memory bandwidth",
-               "memory.capacity_gb": "the memory capacity",
-               "datacenter": "whether it is designed or marketed for data centres",
-               "released": "the release date"}
+INPUT_WORDS = words.FIELDS
+"""Record fields in words, as answers name what would decide them."""
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from kb import words
 from kb.errors import KBError, RecordsInvalid, UnknownRecord
 from kb.terminal import CleanStream
 
@@ -388,27 +389,31 @@ def cmd_classify(args: argparse.Namespace) -> int:
         for reason in d.reasons:
             print(f"  {'':<{width}}  {'':<10}   - {reason}")
     if dets:
-        print(f"overall: {_verdict_words(verdict)}")
+        print(f"overall: {_verdict_words(verdict, base=base)}")
     if reqs is not None:
         dest = args.to.upper()
         if licence is not None and reqs:
-            print(f"licence to {dest}, in sum: {_verdict_words(licence, licence=True)}")
+            print(f"licence to {dest}, in sum: "
+                  f"{_verdict_words(licence, licence=True, base=base)}")
         if not reqs:
             print(f"licence to {dest}: none required by the recorded rules")
         for r in reqs:
             need = "licence required" if r.required else "licence may be required (undetermined)"
             via = " (buyer headquartered there)" if r.basis == "headquarters" else ""
             print(f"licence to {dest}{via}: {need} under {r.rule_id} {r.control_id}; "
-                  f"policy: {r.policy or 'not stated'}"
+                  f"policy: {words.policy(r.policy)}"
                   + (f"; exceptions: {', '.join(r.exceptions)}" if r.exceptions else ""))
     return 0
 
 
-def _verdict_words(v: Any, licence: bool = False) -> str:
+def _verdict_words(v: Any, licence: bool = False, base: Any = None) -> str:
     """One line for an overall answer, with the deciding figure where it is undetermined."""
     from kb.cells import INPUT_WORDS
 
-    names = " or ".join(f"{r} {c}" for r, c in v.by)
+    def control(rule_id: str, control_id: str) -> str:
+        rule = base.rules.get(rule_id) if base is not None else None
+        return f"{control_id} of the {rule.short_title}" if rule else f"{rule_id} {control_id}"
+    names = " or ".join(control(r, c) for r, c in v.by)
     yes = "licence required" if licence else "controlled"
     if v.value is True and v.jointly:
         return (f"{yes} under {names}, whichever value the figures allow (each alone is "

@@ -6,11 +6,11 @@ Pure functions over records already validated: no I/O, no clock (callers pass th
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from kb import cells
+from kb import cells, words
 from kb.bounds import INF, Interval
 from kb.cells import INPUT_OF, Decider, Resolve
 from kb.metrics import METRICS, format_number
@@ -93,14 +93,26 @@ def open_inputs(name: str, chip: Chip) -> tuple[str, ...]:
     return (INPUT_OF.get(name, name),)
 
 
-def _metric_outcome(name: str, test: Any, chip: Chip) -> Outcome:
+Names = Callable[[str], str]
+"""Display names for chip and organization ids (the ids themselves where none is given)."""
+
+
+def _same_name(rid: str) -> str:
+    return rid
+
+
+def _unknown(metric: Any, inputs: tuple[str, ...]) -> str:
+    return f"{metric.label} unknown ({words.fields(inputs)} not recorded)"
+
+
+def _metric_outcome(name: str, test: Any, chip: Chip, names: Names = _same_name) -> Outcome:
     metric = METRICS[name]
     if metric.type == "number":
         return _number_outcome(name, test, chip)
     actual = metric.get(chip)
     if actual is None:
         inputs = _absent_inputs(metric.inputs or (name,), chip)
-        return Outcome(None, (f"{metric.label} unknown (missing {', '.join(inputs)})",), inputs)
+        return Outcome(None, (_unknown(metric, inputs),), inputs)
     if metric.type == "bool":
         ok = actual == test
         label = metric.label
@@ -109,10 +121,26 @@ def _metric_outcome(name: str, test: Any, chip: Chip) -> Outcome:
     results = []
     for op, expected in test:
         ok = _compare(op, actual, expected)
-        sign = _OP_TEXT[op] if ok else _NEGATED[op]
-        results.append(Outcome(ok, (f"{metric.label} {_show(name, actual)} {sign} "
-                                    f"{_show(name, expected)}",)))
+        results.append(Outcome(ok, (_text_reason(name, op, ok, actual, expected, names),)))
     return _all(results)
+
+
+def _text_reason(name: str, op: str, ok: bool, actual: Any, expected: Any, names: Names) -> str:
+    """Why a chip is or is not the one named, by the vendor named, or of the kind named."""
+    if name == "id":
+        return ("named by the control" if ok else "not among the chips the control names")
+    if name == "vendor":
+        wanted = [expected] if op == "eq" else list(expected)
+        made = f"made by {names(actual)}"
+        return made if ok else f"{made}, not {words.and_list([names(w) for w in wanted], 'or')}"
+    if name == "kind":
+        wanted = [expected] if op == "eq" else list(expected)
+        shown = f"a {words.kind(actual)}"
+        return shown if ok else (f"{shown}, not a "
+                                 f"{words.and_list([words.kind(w) for w in wanted], 'or')}")
+    metric = METRICS[name]
+    sign = _OP_TEXT[op] if ok else _NEGATED[op]
+    return f"{metric.label} {_show(name, actual)} {sign} {_show(name, expected)}"
 
 
 def _number_outcome(name: str, test: Any, chip: Chip) -> Outcome:
@@ -121,7 +149,7 @@ def _number_outcome(name: str, test: Any, chip: Chip) -> Outcome:
     unit = f" {metric.unit}" if metric.unit else ""
     if span.low <= 0 and span.high == INF:
         inputs = _absent_inputs(metric.inputs or (name,), chip)
-        return Outcome(None, (f"{metric.label} unknown (missing {', '.join(inputs)})",), inputs)
+        return Outcome(None, (_unknown(metric, inputs),), inputs)
     results = []
     for op, expected in test:
         ok = _interval_compare(op, span, expected)
@@ -203,40 +231,42 @@ def _no_references(ref: Any) -> tuple[str, Any, Any]:
                      "rule it is written in")
 
 
-def evaluate(criterion: Any, chip: Chip, resolve: Resolve | None = None) -> Outcome:
+def evaluate(criterion: Any, chip: Chip, resolve: Resolve | None = None,
+             names: Names = _same_name) -> Outcome:
     """Evaluate a criterion on a chip: True, False or None (undetermined), with reasons.
 
     Comparisons are over the values the chip's figures allow (kb.bounds); where those do not
     settle the answer at once, the possible values are split at the criterion's lines
     (kb.cells) and the answer is the same in every piece, or undetermined with the figure that
     would decide it."""
-    found = _kleene(criterion, chip, resolve or _no_references)
+    found = _kleene(criterion, chip, resolve or _no_references, names)
     if found.value is not None:
         return found
     return _settled(criterion, chip, resolve or _no_references, found)
 
 
-def _kleene(criterion: Any, chip: Chip, resolve: Resolve) -> Outcome:
+def _kleene(criterion: Any, chip: Chip, resolve: Resolve, names: Names = _same_name
+            ) -> Outcome:
     parts: list[Outcome] = []
     for key, value in _parts_of(criterion):
         if key == "all":
-            parts.append(_all([_kleene(c, chip, resolve) for c in value]))
+            parts.append(_all([_kleene(c, chip, resolve, names) for c in value]))
         elif key == "any":
-            parts.append(_any([_kleene(c, chip, resolve) for c in value]))
+            parts.append(_any([_kleene(c, chip, resolve, names) for c in value]))
         elif key == "not_":
-            inner = _kleene(value, chip, resolve)
+            inner = _kleene(value, chip, resolve, names)
             flipped = None if inner.value is None else not inner.value
             parts.append(Outcome(flipped, inner.reasons, inner.missing))
         elif key == "control":
             label, target, sub = resolve(value)
-            inner = _kleene(target, chip, sub)
+            inner = _kleene(target, chip, sub, names)
             if inner.value is None:
                 inner = _settled(target, chip, sub, inner)
             text = {True: f"caught by {label}", False: f"not caught by {label}",
                     None: f"{label} undetermined"}[inner.value]
             parts.append(Outcome(inner.value, (text,), inner.missing))
         else:
-            parts.append(_metric_outcome(key, value, chip))
+            parts.append(_metric_outcome(key, value, chip, names))
     return _all(parts)
 
 
@@ -493,9 +523,10 @@ class Engine:
     """Evaluation over one knowledge base's rules and groups, with control spans precomputed."""
 
     def __init__(self, rules: Mapping[str, Rule], groups: Mapping[str, CountryGroup],
-                 chips: Mapping[str, Chip] | None = None) -> None:
+                 chips: Mapping[str, Chip] | None = None, names: Names | None = None) -> None:
         self.rules = rules
         self.groups = groups
+        self.names = names or _same_name
         # A criterion's answer does not depend on the date, so answers for the knowledge base's
         # own chips are kept; hypothetical chips are evaluated afresh every time.
         self._known = chips or {}
@@ -600,10 +631,11 @@ class Engine:
         criterion sits: rule and control, and the exception for an exception's criterion);
         hypothetical chips are answered afresh every time."""
         if self._known.get(chip.id) is not chip:
-            return evaluate(criterion, chip, resolve)
+            return evaluate(criterion, chip, resolve, self.names)
         found = self._outcomes.get((key, chip.id))
         if found is None:
-            found = self._outcomes[(key, chip.id)] = evaluate(criterion, chip, resolve)
+            found = self._outcomes[(key, chip.id)] = evaluate(criterion, chip, resolve,
+                                                              self.names)
         return found
 
     def answer(self, rule: Rule, control: Control, chip: Chip) -> Answer:
@@ -945,7 +977,7 @@ class Engine:
         deciders: dict[str, list[Decider]] = {}
         resolve = self.resolver(None)
         for chip in chips:
-            res = evaluate(criterion, chip, resolve)
+            res = evaluate(criterion, chip, resolve, self.names)
             now = any(d.controlled is True for d in self.classify(chip, on))
             if res.value is True:
                 caught.append(chip.id)

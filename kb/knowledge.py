@@ -103,7 +103,9 @@ class KnowledgeBase:
 
     @cached_property
     def engine(self) -> Engine:
-        return Engine(self.rules, self.country_groups, self.chips)
+        from kb.words import names_from
+
+        return Engine(self.rules, self.country_groups, self.chips, names_from(self))
 
     def chip(self, chip_or_id: ChipRef) -> Chip:
         """A chip record by id, or the given (possibly hypothetical) chip itself."""
