@@ -140,18 +140,6 @@ def _control_name(ref: Any) -> str:
     return ref.control if ref.rule is None else f"{ref.control} of {ref.rule}"
 
 
-def thresholds(criterion: Any) -> list[tuple[str, float]]:
-    """The lower bounds (metric, value) a criterion draws on TPP and performance density."""
-    out: list[tuple[str, float]] = []
-    for key, value in criterion.parts():
-        if key in ("all", "any"):
-            for c in value:
-                out.extend(thresholds(c))
-        elif key in ("tpp", "performance_density") and value.gte is not None:
-            out.append((key, value.gte))
-    return sorted(set(out))
-
-
 def reach_text(base: KnowledgeBase, reach: Any) -> str:
     if reach is None:
         return "not stated"
@@ -254,48 +242,129 @@ def china_status(base: KnowledgeBase, chip: Chip, day: dt.date) -> str:
 NO_LICENCE = "no licence required"
 
 
+# Words for the record fields an undetermined answer turns on, where no one figure decides alone.
+_FIELD_WORDS = {
+    "dense_tops": "the dense TOPS figures", "die_area_mm2": "the die area",
+    "interconnect_gb_s": "the interconnect rate", "memory.bandwidth_gb_s": "the memory bandwidth",
+    "datacenter": "whether it is designed or marketed for data centres",
+}
+NEAR_SHARE = 0.10
+"""How far below a line (as a share of the line) a chip counts as just below it."""
+
+
+def _open_words(res: Any) -> str:
+    """What would decide an undetermined answer, in words ("caught if the die area is at most
+    498.92 mm²"; else the figures it turns on)."""
+    conditions = [d.condition for d in res.deciders if d.condition]
+    if conditions:
+        return "caught if " + " or if ".join(dict.fromkeys(conditions))
+    fields = [_FIELD_WORDS.get(m, m.replace("_", " ")) for m in res.missing]
+    return "depends on " + " and ".join(dict.fromkeys(fields)) if fields else "undetermined"
+
+
+def _lower_lines(criterion: Any) -> set[tuple[str, float]]:
+    """The lower lines (metric, value) a criterion draws on numeric metrics; lines inside a
+    ``not`` or another control's criterion are not this control's to reach."""
+    out: set[tuple[str, float]] = set()
+    for key, value in criterion.parts():
+        if key in ("all", "any"):
+            for c in value:
+                out |= _lower_lines(c)
+        elif key in metrics.METRICS and metrics.METRICS[key].type == "number":
+            for op, expected in value.items():
+                if op in ("gte", "gt"):
+                    out.add((key, float(expected)))
+    return out
+
+
+def _below(chip: Chip, metric: str, bound: float) -> dict[str, Any] | None:
+    """How far a chip's figure sits below a line, or None where it is not wholly below."""
+    span = chip.spans[metric]
+    if span.high >= bound:  # also where the figure is unknown (no upper end)
+        return None
+    m = metrics.METRICS[metric]
+    unit = f" {m.unit}" if m.unit else ""
+    gap = bound - span.high
+    text = (f"{m.label} {span.shown(m.unit)}, {metrics.format_number(round(gap, 2))}{unit} "
+            f"below the {metrics.format_number(bound)}{unit} line")
+    return {"metric": m.label, "text": text, "share": gap / bound}
+
+
 def rule_impact(base: KnowledgeBase, rule: Rule) -> dict[str, Any]:
-    """What a rule did, computed from the data."""
-    start = rule.start
+    """What a rule did, computed from the data: the chips its controls caught while they
+    applied, those it newly controlled, and compliance variants released just below its lines.
+
+    A chip counts only if it was released (``released_on`` known and on or before a control's
+    last day) while the control applied: the engine's spans, with earlier dates for named
+    chips. Chips without a release date are listed apart, since nothing says they existed then.
+    """
     engine = base.engine
-    chip_controls = [c for c in rule.controls
-                     if c.criterion is not None and c.effect == "licence-requirement"]
-    out: dict[str, Any] = {"controls": [], "newly": [], "near": [], "vendors": []}
-    if start is None or not chip_controls:
+    pairs = [(rule, c) for c in rule.controls
+             if c.criterion is not None and c.effect == "licence-requirement"]
+    out: dict[str, Any] = {"controls": [], "jointly": [], "newly": [], "was_undetermined": [],
+                           "near": [], "near_undated": [], "vendors": [], "first": None,
+                           "last": None, "near_share": NEAR_SHARE, "earlier": []}
+    if rule.start is None or not pairs:
         return out
-    before = start - dt.timedelta(days=1)
-    amended_ids = set(rule.amends) | set(rule.replaces)
-    caught_all: set[str] = set()
-    for control in chip_controls:
-        caught, unknown = [], []
+    spans = [engine.spans[(rule.id, c.id)] for _, c in pairs]
+    if any(start is None for start, _ in spans):
+        return out
+    first = min(start for start, _ in spans if start is not None)
+    ends = [end for _, end in spans]
+    last = None if any(end is None for end in ends) else max(e for e in ends if e is not None)
+    out["first"], out["last"] = first, last
+    # Controls that bound named chips before the rule's own first day (NVIDIA's A800 and H800
+    # from 2023-10-23): the reader needs those days to follow the newly controlled list.
+    earlier: dict[dt.date, list[Chip]] = {}
+    for chip in base.chips.values():
+        day = first_day(base, rule, chip)
+        if day is not None and day < first:
+            earlier.setdefault(day, []).append(chip)
+    out["earlier"] = sorted(earlier.items())
+
+    def in_time(chip: Chip, end: dt.date | None) -> bool:
+        return chip.released_on is not None and (end is None or chip.released_on <= end)
+
+    caught_any: set[str] = set()  # by the lines, whatever the release date
+    dated: dict[str, Chip] = {}   # caught by a control, released while it applied
+    unknown_under: dict[str, list[tuple[Rule, Any]]] = {}
+    for pair in pairs:
+        control = pair[1]
+        _, end = engine.spans[(rule.id, control.id)]
+        item: dict[str, Any] = {"control": control, "end": end, "caught": [], "unknown": [],
+                                "undated_caught": [], "undated_unknown": [], "later": 0}
         for chip in base.chips.values():
             res = engine.evaluate(rule, control, chip)
+            if res.value is False:
+                continue
             if res.value is True:
-                caught.append(chip)
-            elif res.value is None:
-                unknown.append((chip, ", ".join(res.missing)))
-        caught_all.update(c.id for c in caught)
-        out["controls"].append({"control": control, "caught": caught, "unknown": unknown})
-    for cid in sorted(caught_all):
-        chip = base.chips[cid]
-        earlier = [d for d in base.classify(chip, on=before)
-                   if d.controlled and (not amended_ids or d.rule_id in amended_ids)]
-        if not earlier and (chip.released_on is None or chip.released_on <= start):
-            out["newly"].append(chip)
-    for control in chip_controls:
-        for metric, bound in thresholds(control.criterion):
-            for chip in base.chips.values():
-                value = metrics.METRICS[metric].get(chip)
-                released = chip.released_on
-                if (value is not None and 0.8 * bound <= value < bound and released
-                        and released > start and chip.id not in caught_all):
-                    out["near"].append({"chip": chip, "metric": metrics.METRICS[metric].label,
-                                        "value": value, "bound": bound,
-                                        "margin": (bound - value) / bound,
-                                        "control": control.id})
-    out["near"].sort(key=lambda n: (n["margin"], n["chip"].id))
+                caught_any.add(chip.id)
+            if chip.released_on is None:
+                item["undated_caught" if res.value else "undated_unknown"].append(chip)
+            elif not in_time(chip, end):
+                item["later"] += 1
+            elif res.value is True:
+                item["caught"].append(chip)
+                dated[chip.id] = chip
+            else:
+                item["unknown"].append((chip, _open_words(res)))
+                unknown_under.setdefault(chip.id, []).append(pair)
+        out["controls"].append(item)
+    # Undetermined under each of several controls, yet caught by one of them whichever value
+    # the figures allow (3A090.a above the density line, 3A090.b below it): caught.
+    for cid, opens in sorted(unknown_under.items()):
+        if cid not in dated and len(opens) > 1 and \
+                engine._union(opens, base.chips[cid])[0] is True:
+            out["jointly"].append(base.chips[cid])
+            dated[cid] = base.chips[cid]
+    for cid in sorted(dated):
+        chip = dated[cid]
+        found = newly_controlled(base, rule, chip)
+        if found is not None:
+            out["newly" if found else "was_undetermined"].append(chip)
+    out["near"], out["near_undated"] = _just_below(base, pairs, first, last, caught_any)
     caught_by_vendor: dict[str, list[str]] = {}
-    for cid in caught_all:
+    for cid in sorted(dated):
         caught_by_vendor.setdefault(base.chips[cid].vendor, []).append(cid)
     shares_by_subject: dict[str, list[Any]] = {}
     for m in base.market_shares.values():
@@ -304,8 +373,68 @@ def rule_impact(base: KnowledgeBase, rule: Rule) -> dict[str, Any]:
     for vid in sorted(caught_by_vendor):
         shares = sorted(shares_by_subject.get(vid, []), key=lambda m: (m.period_start, m.id))
         out["vendors"].append({"org": base.organizations[vid], "shares": shares,
-                               "chips": sorted(caught_by_vendor[vid])})
+                               "chips": caught_by_vendor[vid]})
     return out
+
+
+def first_day(base: KnowledgeBase, rule: Rule, chip: Chip) -> dt.date | None:
+    """The first day any of the rule's chip controls applies to the chip (earlier for chips it
+    names), or None for a rule without dated chip controls."""
+    days = [base.engine.span_for(rule, c, chip)[0] for c in rule.controls
+            if c.criterion is not None and c.effect == "licence-requirement"]
+    return min((d for d in days if d is not None), default=None)
+
+
+def newly_controlled(base: KnowledgeBase, rule: Rule, chip: Chip) -> bool | None:
+    """Whether the rule newly controlled a chip: controlled under it on its first day for the
+    chip (or on the release, if later), and not controlled the day before the rule began for
+    it (True), undetermined then (False), or neither (None).
+
+    The day before is the rule's, not the release's: the engine answers by figures, so the day
+    before a release the same rule already covers the chip."""
+    start = first_day(base, rule, chip)
+    if start is None or chip.released_on is None:
+        return None
+    day = max(start, chip.released_on)
+    now = base.verdict(chip, on=day)
+    if now.value is not True or not any(rid == rule.id for rid, _ in now.by):
+        return None
+    before = base.verdict(chip, on=start - dt.timedelta(days=1)).value
+    return True if before is False else False if before is None else None
+
+
+def _just_below(base: KnowledgeBase, pairs: list[tuple[Rule, Any]], first: dt.date,
+                last: dt.date | None, caught_any: set[str]
+                ) -> tuple[list[dict[str, Any]], list[Chip]]:
+    """Chips released while the rule applied that its controls leave out, just below its lines:
+    variants of a chip it catches, or any chip within NEAR_SHARE below a line. Once per chip,
+    with every line it is just below (the nearest only, for a variant no line is near)."""
+    lines = sorted(set().union(*(_lower_lines(c.criterion) for _, c in pairs)))
+    near: list[dict[str, Any]] = []
+    undated: list[Chip] = []
+    for chip in base.chips.values():
+        if chip.id in caught_any or any(
+                base.engine.evaluate(r, c, chip).value is not False for r, c in pairs):
+            continue  # caught or undetermined: not below the lines
+        gaps = [g for g in (_below(chip, m, b) for m, b in lines) if g is not None]
+        close = [g for g in gaps if g["share"] <= NEAR_SHARE]
+        parent = base.chips.get(chip.variant_of or "")
+        variant = parent is not None and parent.id in caught_any
+        if not close and not (variant and gaps):
+            continue
+        shown = close or [min(gaps, key=lambda g: g["share"])]
+        released = chip.released_on
+        if released is None:
+            if variant:
+                undated.append(chip)
+            continue
+        if released <= first or (last is not None and released > last):
+            continue
+        near.append({"chip": chip, "parent": parent if variant else None,
+                     "lines": sorted(shown, key=lambda g: g["share"]),
+                     "share": min(g["share"] for g in shown)})
+    near.sort(key=lambda n: (n["share"], n["chip"].id))
+    return near, undated
 
 
 def share_spread(base: KnowledgeBase, subject: str) -> list[dict[str, Any]]:
