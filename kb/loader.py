@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from kb import crosscheck, models, yamlsafe
+from kb import crosscheck, models, reliability, yamlsafe
 from kb.errors import Problem, RecordsInvalid, display_path
 from kb.models.chip import FIGURE_FIELDS
 from kb.models.common import Citation, covered
@@ -534,6 +534,7 @@ def _cross_check(records: dict[str, dict[str, Any]], files: dict[tuple[str, str]
                                    f"rule '{ref.rule}' has no control '{ref.control}' "
                                    f"(it has: {ids})")
     crosscheck.run(ck)
+    reliability.check(ck, _present_figures)  # warnings only: see kb.reliability
     return ck.problems
 
 

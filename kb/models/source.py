@@ -69,6 +69,26 @@ def _check_url(value: str) -> str:
     return value
 
 
+Reliability = Literal["official", "reputable", "weak"]
+"""How far a source can be trusted on its own: ``official`` (regulators, filings, vendor
+datasheets and pages), ``reputable`` (established press and named analysts) or ``weak`` (content
+farms, SEO relays, AI-generated wikis, personal blogs copying datasheets, spec databases)."""
+
+DEFAULT_RELIABILITY: dict[str, Reliability] = {
+    "regulation": "official", "filing": "official", "datasheet": "official",
+    "official-statement": "official", "analysis": "reputable", "news": "reputable",
+    "reference": "reputable",
+}
+"""The mark a source gets from its ``kind`` when its record sets no ``reliability``: the kinds
+that are the issuer's own document are official; press, analysis and reference works are taken
+as reputable until a contributor marks one weak."""
+
+RELIABILITY_LABELS: dict[Reliability, str] = {
+    "official": "official", "reputable": "reputable press or analyst", "weak": "weak source",
+}
+"""The mark in words, as pages show it beside a citation (never colour alone)."""
+
+
 HttpsUrl = Annotated[str, AfterValidator(_check_url)]
 """An http or https address with a host; other schemes (javascript:, file:), spaces, line
 breaks, quotes and control characters are refused."""
@@ -87,6 +107,18 @@ class Source(Record):
     notes: Text | None = None
     last_reviewed: PastDay | None = None
     """When the record was last checked against its sources (YYYY-MM-DD)."""
+    reliability: Reliability | None = None
+    """official, reputable or weak; unset, it follows ``kind`` (:data:`DEFAULT_RELIABILITY`)."""
+
+    @property
+    def reliability_mark(self) -> Reliability:
+        """The source's reliability: as recorded, else the default for its kind."""
+        return self.reliability or DEFAULT_RELIABILITY[self.kind]
+
+    @property
+    def reliability_label(self) -> str:
+        """The reliability in words, for pages."""
+        return RELIABILITY_LABELS[self.reliability_mark]
 
     @model_validator(mode="after")
     def _reviewed_after_published(self) -> "Source":
