@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from kb import bounds, outputs, tables
+from kb import bounds, fts, outputs, tables
 from kb.cleanup import Watcher
 from kb.knowledge import KnowledgeBase
 from kb.models.figures import exact
@@ -70,6 +70,7 @@ def export_sqlite(base: KnowledgeBase, out: Path, table_rows: Rows | None = None
         try:
             db.populate_rows(engine, table_rows if table_rows is not None else rows(base))
             with engine.begin() as conn:
+                fts.create(conn, base)  # Datasette's search box (kb.fts)
                 # Marks the file as kb's, so a later export may replace it (kb.outputs).
                 conn.exec_driver_sql(f"PRAGMA application_id = {outputs.SQLITE_APPLICATION_ID}")
         finally:
@@ -84,14 +85,17 @@ def export_sqlite(base: KnowledgeBase, out: Path, table_rows: Rows | None = None
 
 
 def datasette_metadata(database: str) -> dict[str, Any]:
+    search = fts.datasette_tables()
+    tables_meta: dict[str, dict[str, Any]] = {
+        name: {"columns": cols} for name, cols in DESCRIPTIONS.items()}
+    for name, where in search.items():
+        tables_meta.setdefault(name, {}).update(where)
     return {
         "title": outputs.METADATA_TITLE,
         "license": "CC BY 4.0 (data)",
         "license_url": "https://creativecommons.org/licenses/by/4.0/",
         "source": "records/ of the knowledge base; each figure cites its source (table citation)",
-        "databases": {database: {"tables": {
-            name: {"columns": cols} for name, cols in sorted(DESCRIPTIONS.items())
-        }}},
+        "databases": {database: {"tables": dict(sorted(tables_meta.items()))}},
     }
 
 
