@@ -535,6 +535,8 @@ class Engine:
         self._compiled: dict[tuple[str, str], Any] = {}
         self._resolvers: dict[str, Resolve] = {}
         self._joint: dict[tuple[str, int], bool | None] = {}
+        self._unions: dict[tuple[str, tuple[tuple[str, str], ...]],
+                           tuple[bool | None, list[Decider]]] = {}
         self.spans: dict[tuple[str, str], tuple[dt.date | None, dt.date | None]] = {}
         successors = self._successors()
         ordered = sorted(rules.values(), key=lambda r: (r.start or dt.date.min, r.id))
@@ -587,7 +589,8 @@ class Engine:
                 target = next((c for c in target_rule.controls if c.id == ref.control), None)
                 if target is None or target.criterion is None:
                     raise ValueError(f"no control '{ref.control}' with a criterion in {rid}")
-                label = ref.control if rid == key else f"{rid} {ref.control}"
+                label = (ref.control if rid == key else
+                         f"{ref.control} of the {self.names(rid)}")
                 return label, target.criterion, self.resolver(target_rule)
             found = self._resolvers[key] = resolve
         return found
@@ -737,9 +740,21 @@ class Engine:
 
     def _union(self, pairs: list[tuple[Rule, Control]], chip: Chip
                ) -> tuple[bool | None, list[Decider]]:
-        """The disjunction of several undetermined controls, tried over the possible values."""
+        """The disjunction of several undetermined controls, tried over the possible values
+        (answered once per knowledge-base chip and set of controls)."""
         if len(pairs) < 2:
             return None, []
+        key = (chip.id, tuple((r.id, c.id) for r, c in pairs))
+        known = self._known.get(chip.id) is chip
+        if known and key in self._unions:
+            return self._unions[key]
+        found = self._union_of(pairs, chip)
+        if known:
+            self._unions[key] = found
+        return found
+
+    def _union_of(self, pairs: list[tuple[Rule, Control]], chip: Chip
+                  ) -> tuple[bool | None, list[Decider]]:
         formulas, used = [], {}  # type: ignore[var-annotated]
         for rule, control in pairs:
             resolve = self.resolver(rule)
@@ -796,13 +811,18 @@ class Engine:
                     self.reaches(reach, destination, on)
                     or bool(headquartered_in and self.hq_reaches(reach, headquartered_in, on)))
             dets = [d for d in dets if reached(d)]
+        return self.verdict_of(chip, dets)
+
+    def verdict_of(self, chip: Chip, dets: list[Determination]) -> Verdict:
+        """The overall answer from the determinations of the controls that answer (all in
+        force, or those reaching a destination)."""
         caught = [d for d in dets if d.controlled is True]
         if caught:
             return Verdict(True, [(d.rule_id, d.control_id) for d in caught], False,
-                           [r for d in caught for r in d.reasons])
+                           list(_cat(d.reasons for d in caught)))
         open_ = [d for d in dets if d.controlled is None]
         if not open_:
-            return Verdict(False, [], False, [r for d in dets for r in d.reasons])
+            return Verdict(False, [], False, list(_cat(d.reasons for d in dets)))
         pairs = [self._controls_by_key[(d.rule_id, d.control_id)] for d in open_]
         value, deciders = self._union(pairs, chip)
         names = " or ".join(f"{d.control_id}" for d in open_)
@@ -811,11 +831,11 @@ class Engine:
         if value is True:
             return Verdict(True, by, True, [
                 f"caught by {names} whichever value the figures allow: no value leaves it "
-                "outside both"] + [r for d in open_ for r in d.reasons if r.startswith("decided")],
-                [], missing)
+                "outside both"], [], missing)
         if len(open_) == 1:
             return Verdict(None, by, False, open_[0].reasons, open_[0].deciders, missing)
-        return Verdict(None, by, False, [r for d in open_ for r in d.reasons], deciders, missing)
+        return Verdict(None, by, False, list(_cat(d.reasons for d in open_)), deciders,
+                       missing)
 
     def reaches(self, reach: Reach, country: str, on: dt.date) -> bool:
         """Whether a destination reach covers a country on a date."""
@@ -853,7 +873,7 @@ class Engine:
                 continue
             prefix = "" if res.value else "possibly, if its conditions hold: "
             policy = pcontrol.licence_policy
-            note = (f"{prefix}set by {prule.id} {pcontrol.id}"
+            note = (f"{prefix}set by the {self.names(prule.id)}"
                     + (f": {pcontrol.policy_note}" if pcontrol.policy_note else ""))
         return policy, note
 

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import itertools
+from functools import cached_property
 
 from pydantic import Field, field_validator, model_validator
 
@@ -75,5 +76,13 @@ class CountryGroup(Record):
         """Sorted member codes on a day."""
         return tuple(sorted({m.country for m in self.members if m.holds_on(day)}))
 
+    @cached_property
+    def _by_country(self) -> dict[str, list[Membership]]:
+        # Asked for every country and day ("Can I ship it?" tables): a look-up, not a scan.
+        out: dict[str, list[Membership]] = {}
+        for m in self.members:
+            out.setdefault(m.country, []).append(m)
+        return out
+
     def has(self, country: str, day: dt.date) -> bool:
-        return any(m.country == country and m.holds_on(day) for m in self.members)
+        return any(m.holds_on(day) for m in self._by_country.get(country, ()))
