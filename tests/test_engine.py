@@ -37,7 +37,8 @@ def test_unknown_names_the_missing_inputs():
     bare = kb.Chip.model_validate({"id": "b", "name": "B", "vendor": "acme", "kind": "asic"})
     out = evaluate(Criterion.model_validate({"performance_density": {"gte": 1}}), bare)
     assert out.missing == ("dense_tops", "die_area_mm2")
-    assert out.reasons == ("performance density unknown (dense compute figures and die area not recorded)",)
+    assert out.reasons == ("performance density unknown (dense compute figures and die area not "
+                           "recorded)",)
 
 
 def test_classify_accepts_ids_chips_and_date_strings(base):
