@@ -105,8 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     _records_arg(p)
 
-    p = sub.add_parser("timeline", help="a chip's status changes across every rule")
+    p = sub.add_parser("timeline", help="a chip's complete status history, period by period")
     p.add_argument("chip")
+    p.add_argument("--to", metavar="CC",
+                   help="whether a licence was needed for this destination, and the policy")
+    p.add_argument("--until", metavar="DATE", help="history up to this day (default: today)")
     p.add_argument("--json", action="store_true")
     _records_arg(p)
 
@@ -443,27 +446,46 @@ def _verdict_json(v: Any) -> dict[str, Any]:
 
 
 def cmd_timeline(args: argparse.Namespace) -> int:
+    until = _date_arg(args.until, "--until")
+    if args.to is not None and not args.to.strip():
+        raise UsageError("--to: give a country code, e.g. CN")
     base = _base(args)
     chip = base.chip(args.chip)
-    entries = base.timeline(chip)
+    try:
+        periods = base.history(chip, args.to, today=until)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     if args.json:
         print(json.dumps([
-            {"date": e.date.isoformat(), "status": e.status,
-             "controlled_by": [list(k) for k in e.controlled_by],
-             "undetermined": [list(k) for k in e.undetermined],
-             "released_from": [list(k) for k in e.released_from],
-             "jointly": e.jointly} for e in entries
-        ], indent=2))
+            {"start": p.start.isoformat(), "end": p.end.isoformat() if p.end else None,
+             "status": p.status, "by": [list(k) for k in p.by], "jointly": p.jointly,
+             "reasons": p.reasons, "deciders": [_decider_json(d) for d in p.deciders],
+             "policy": p.policy, "policy_note": p.policy_note} for p in periods
+        ], indent=2, ensure_ascii=False))
         return 0
-    print(f"{chip.name} ({chip.id})")
-    if not entries:
-        print("  never caught by a recorded chip control")
-    for e in entries:
-        detail = ", ".join(f"{r} {c}" for r, c in e.controlled_by or e.undetermined)
-        if e.jointly:
-            detail = ("one of " + " or ".join(f"{r} {c}" for r, c in e.undetermined)
-                      + ", whichever value the figures allow")
-        print(f"  from {e.date.isoformat()}: {e.status}" + (f" ({detail})" if detail else ""))
+    dest = f", licence to {args.to.upper()}" if args.to else ""
+    print(f"{chip.name} ({chip.id}){dest}")
+    yes, no = (("licence required", "no licence required") if args.to else
+               ("controlled", "not controlled"))
+    for p in periods:
+        end = p.end.isoformat() if p.end else "today"
+        status = {"controlled": yes, "not controlled": no}.get(p.status, p.status)
+        line = f"  {p.start.isoformat()} to {end}: {status}"
+        if p.by:
+            names = [f"{c} of the {base.rules[r].short_title}" for r, c in p.by]
+            joiner = " or " if p.jointly or p.status == "undetermined" else "; "
+            line += f", under {joiner.join(names)}"
+            if p.jointly:
+                line += ", whichever value the figures allow"
+        print(line)
+        if p.policy:
+            note = f" ({p.policy_note.rstrip('.')})" if p.policy_note else ""
+            print(f"      review policy: {words.policy(p.policy)}{note}")
+        for d in p.deciders:
+            if d.condition:
+                print(f"      {yes} if {d.condition}")
+        label = "why" if p.status != "not controlled" else "what kept it out"
+        print(f"      {label}: {'; '.join(p.reasons)}")
     return 0
 
 

@@ -77,8 +77,18 @@ def test_classify_json():
 
 
 def test_timeline_and_whatif():
-    code, out, _ = run("timeline", "nvidia-a800")
-    assert code == 0 and "from 2023-10-23: controlled" in out
+    code, out, _ = run("timeline", "nvidia-a800", "--until", "2026-12-01")
+    assert code == 0
+    # Every period from the release, kept-out ones too, with the numbers.
+    assert "2022-11-01 to 2023-10-22: not controlled" in out
+    assert "what kept it out: interconnect 400 GB/s < 600 GB/s" in out
+    assert "2023-10-23 to 2023-11-16: controlled, under 3A090.a of the October 2023" in out
+    code, out, _ = run("timeline", "nvidia-h20", "--to", "CN", "--until", "2026-12-01")
+    assert code == 0 and "2025-08-11 to today: licence required" in out
+    assert "review policy: licences granted with conditions" in out
+    code, out, _ = run("timeline", "nvidia-h20", "--to", "CN", "--json")
+    periods = json.loads(out)
+    assert periods[0]["status"] == "not controlled" and periods[-1]["end"] is None
     code, out, _ = run("whatif", '{"tpp": {"gte": 1000}}', "--on", "2024-06-01")
     assert code == 0 and "nvidia-h20" in out and "newly caught" in out
     code, out, _ = run("whatif", "{tpp: {gte: 1000}}", "--json")
