@@ -3,8 +3,9 @@
 Each entry of ``PACKAGES`` names an npm package with the version to use, the sha256 of that
 version's tarball, and the files to keep from it (paths inside the tarball's ``package/`` folder)
 with each file's sha256. The files land unmodified in ``docs/assets/vendor/<name>-<version>/``
-under their base names, and are committed: the site is built and viewed with no network, and
-``tests/test_tables.py`` checks the committed files against the hashes here.
+under their base names (a library only the tests use, such as axe-core, in
+``tests/vendor/<name>-<version>/``), and are committed: the site is built and viewed with no
+network, and ``tests/test_tables.py`` checks the committed files against the hashes here.
 
 To add a library: put an entry with empty hashes, run ``python tools/fetch_frontend.py --pin``
 once to print the hashes of what the registry serves, check them against the registry's
@@ -29,6 +30,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VENDOR = ROOT / "docs" / "assets" / "vendor"
+# Libraries only the tests use (axe-core) stay out of the site: tests/vendor/<name>-<version>/.
+TEST_VENDOR = ROOT / "tests" / "vendor"
 REGISTRY = "https://registry.npmjs.org"
 
 
@@ -39,20 +42,22 @@ class Package:
     files: dict[str, str]
     """Path inside the tarball's package/ folder -> sha256 of the file kept."""
     under: Path = VENDOR
-    """The folder its own folder goes in (VENDOR: served with the site)."""
+    """The vendor folder it goes in: VENDOR for the site, TEST_VENDOR for the tests only."""
 
 
 PACKAGES: dict[str, Package] = {
-    # Sorts existing HTML tables in place (rows moved, not rebuilt), so the table stays plain
-    # HTML without JavaScript; MIT. Filters and URL state are ours (docs/assets/kb-tables.js).
-    "tablesort": Package(
-        version="5.7.1",
-        tarball_sha256="6d6b645f34dab5d383dfbe084b299aac2b9b633bee789a1eb66b502ed06068d3",
+    # The accessibility checker tests/test_a11y.py injects into the built pages; MPL-2.0. Used
+    # by the tests only, never served with the site.
+    "axe-core": Package(
+        version="4.14.1",
+        tarball_sha256="e6b0ce02b84d892e2e33e403485e7f3d6c29e2be6df65daf44d89ba564139745",
         files={
-            "dist/tablesort.min.js":
-                "ee99f17ebc985170899a004e9f6bf09e7f60eb4b459b6bfe6683cf0140352c63",
-            "LICENCE": "6ba5a8c71b9ab70f3f6247d8ec968b4a1e3767a52ff1dea41ff4bf6bcf02a9a8",
+            "axe.min.js": "29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c",
+            "LICENSE": "af175b9d96ee93c21a036152e1b905b0b95304d4ae8c2c921c7609100ba8df7e",
+            "LICENSE-3RD-PARTY.txt":
+                "4f8563870d0fca38bbc3e00b6f670cb7fa9f380ba9f26a7f7d1184a6b18b1653",
         },
+        under=TEST_VENDOR,
     ),
 }
 
