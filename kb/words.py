@@ -154,6 +154,19 @@ def group(record: Any) -> str:
 # ---------------------------------------------------------------------------------------------
 # Estimates
 
+SCOPES = {"gpu": "GPUs", "ai-accelerator": "AI accelerators", "ai-chip": "AI chips",
+          "other": "other chips"}
+MEASURES = {"revenue": "by revenue", "units": "by units", "shipments": "by shipments",
+            "unstated": "measure not stated"}
+
+
+def scope(code: str) -> str:
+    return SCOPES.get(code, code.replace("-", " "))
+
+
+def measure(code: str) -> str:
+    return MEASURES.get(code, code)
+
 
 def share_value(share: Any) -> str:
     """A market-share estimate's value: "about 80.6 %", "at least 95 %", "55 to 60 %"."""
