@@ -59,6 +59,17 @@ PACKAGES: dict[str, Package] = {
         },
         under=TEST_VENDOR,
     ),
+    # Sorts existing HTML tables in place (rows moved, not rebuilt), so the table stays plain
+    # HTML without JavaScript; MIT. Filters and URL state are ours (docs/assets/kb-tables.js).
+    "tablesort": Package(
+        version="5.7.1",
+        tarball_sha256="6d6b645f34dab5d383dfbe084b299aac2b9b633bee789a1eb66b502ed06068d3",
+        files={
+            "dist/tablesort.min.js":
+                "ee99f17ebc985170899a004e9f6bf09e7f60eb4b459b6bfe6683cf0140352c63",
+            "LICENCE": "6ba5a8c71b9ab70f3f6247d8ec968b4a1e3767a52ff1dea41ff4bf6bcf02a9a8",
+        },
+    ),
 }
 
 
