@@ -84,19 +84,39 @@ def _digit(index: int) -> str:
     return alphabet[index]
 
 
-def chip_data(base: KnowledgeBase, chip: Chip, stand_ins: list[list[str]]) -> dict[str, Any]:
+def reach_table(base: KnowledgeBase, stand_ins: list[list[str]]
+                ) -> list[dict[tuple[str, str], tuple[bool, ...]]]:
+    """For each day, for each chip control, which classes of destinations it reaches: the same
+    for every chip, so worked out once."""
+    engine = base.engine
+    out = []
+    for day, reps in zip(days(base), stand_ins, strict=True):
+        row = {}
+        for rule, control in engine.chip_controls:
+            reach = control.destinations
+            row[(rule.id, control.id)] = tuple(
+                reach is not None and bool(engine.reaches(reach, cc, day)) for cc in reps)
+        out.append(row)
+    return out
+
+
+def chip_data(base: KnowledgeBase, chip: Chip, stand_ins: list[list[str]],
+              reaches: list[dict[tuple[str, str], tuple[bool, ...]]] | None = None
+              ) -> dict[str, Any]:
     """One chip's answers: a table of distinct answers, and for each day, each class's."""
     engine = base.engine
+    reaches = reaches if reaches is not None else reach_table(base, stand_ins)
     answers: list[dict[str, Any]] = []
     index: dict[tuple[Any, ...], int] = {}
     table = []
-    for day, reps in zip(days(base), stand_ins, strict=True):
+    for day, reps, reach in zip(days(base), stand_ins, reaches, strict=True):
         row = []
         dets = engine.classify(chip, day)  # once a day: only which controls reach varies
         verdicts: dict[tuple[int, ...], Any] = {}
-        for cc in reps:
+        for k, cc in enumerate(reps):
             # What engine.verdict(chip, day, cc) gives, from the day's determinations.
-            reached = tuple(i for i, d in enumerate(dets) if _reaches(engine, d, cc, day))
+            reached = tuple(i for i, d in enumerate(dets)
+                            if reach[(d.rule_id, d.control_id)][k])
             verdict = verdicts.get(reached)
             if verdict is None:
                 verdict = verdicts[reached] = engine.verdict_of(chip, [dets[i]
@@ -134,11 +154,6 @@ def _answer(base: KnowledgeBase, verdict: Any, policy: str | None) -> dict[str, 
         "reasons": verdict.reasons,
         "decide": [d.condition for d in verdict.deciders if d.condition],
     }
-
-
-def _reaches(engine: Any, det: Any, cc: str, day: dt.date) -> bool:
-    reach = engine._controls_by_key[(det.rule_id, det.control_id)][1].destinations
-    return reach is not None and bool(engine.reaches(reach, cc, day))
 
 
 def script(base: KnowledgeBase) -> str:
