@@ -23,7 +23,7 @@ from kb.models import Chip, Rule
 from kb.models import countries as country_names
 from kb.models.common import covered
 from kb.models.figures import CONVENTION_LABELS, ByConvention, FigureRange
-from kb.site import markup
+from kb.site import feeds, markup, trust
 from kb.site.forked import Pending, can_fork
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -534,6 +534,7 @@ def render_pages(base: KnowledgeBase, docs_src: Path, today: dt.date | None = No
          rules=sorted(base.rules.values(), key=lambda r: (r.start or dt.date.min, r.id)))
     for rule in base.rules.values():
         page(f"rules/{rule.id}.md", "rule.md.j2", title=rule.short_title, rule=rule,
+             description=trust.rule_description(rule.short_title, rule.dates, rule.summary),
              cites=cited(base, rule.citations),
              impact=rule_impact(base, rule), changes=previous_versions(base, rule),
              reach=lambda r: reach_text(base, r),
@@ -546,6 +547,9 @@ def render_pages(base: KnowledgeBase, docs_src: Path, today: dt.date | None = No
          share_count={v: len(shares_of.get(v, [])) for v in vendors})
     for vid in vendors:
         page(f"vendors/{vid}.md", "vendor.md.j2", title=base.organizations[vid].name,
+             description=trust.vendor_description(
+                 base.organizations[vid].name, base.organizations[vid].kind,
+                 len(chips_of.get(vid, [])), len(shares_of.get(vid, []))),
              org=base.organizations[vid],
              chips=sorted(chips_of.get(vid, []), key=lambda c: (c.released or "", c.id)),
              shares=shares_of.get(vid, []),
@@ -559,6 +563,8 @@ def render_pages(base: KnowledgeBase, docs_src: Path, today: dt.date | None = No
     page("claims/index.md", "claims_index.md.j2", claims=claims)
     for claim in claims:
         page(f"claims/{claim.id}.md", "claim.md.j2", title=claim.statement, claim=claim,
+             description=trust.claim_description(claim.statement, claim.claimant,
+                                                 claim.made, claim.verdict),
              vendors=vendors)
     records_index = [
         {"title": c.name, "id": c.id, "kind": "chip", "url": href("index.md", f"chips/{c.id}.md")}
@@ -577,7 +583,12 @@ def render_pages(base: KnowledgeBase, docs_src: Path, today: dt.date | None = No
         "window.KB_RECORDS = " + json.dumps(records_index, ensure_ascii=True, sort_keys=True,
                                             separators=(",", ":")) + ";\n")
     for _part, helper in shared:
-        pages.update(helper.result())
+        part_pages, part_changes = helper.result()
+        pages.update(part_pages)
+        state.changes.update(part_changes)
+    pages[feeds.RULES] = feeds.rules_feed(base, state.site_url, state.day)
+    pages[feeds.DETERMINATIONS] = feeds.determinations_feed(
+        [c for cid in base.chips for c in state.changes[cid]], state.site_url, state.day)
     files.update((rel, text.encode("utf-8")) for rel, text in sorted(pages.items()))
     return files
 
@@ -589,6 +600,9 @@ class _State:
     def __init__(self, base: KnowledgeBase, env: jinja2.Environment, day: dt.date) -> None:
         self.base, self.env, self.day = base, env, day
         self.pages: dict[str, str] = {}
+        self.site_url = trust.site_url()
+        self.changes: dict[str, list[feeds.Change]] = {}
+        """Each chip's China status changes, for the feeds (kb.site.feeds)."""
         self.chip_status = base.statuses(on=day)
         self.variants_of: dict[str, list[str]] = {}
         self.shares_of: dict[str, list[Any]] = {}
@@ -609,12 +623,20 @@ class _State:
                           if self.chip_status[cid] != "not controlled" else NO_LICENCE
                           for cid, c in base.chips.items()}
 
-    def page(self, path: str, template: str, title: str | None = None, **ctx: Any) -> None:
+    def page(self, path: str, template: str, title: str | None = None,
+             description: str | None = None, **ctx: Any) -> None:
+        # ``description``: the page's meta and og:description; record pages also get their
+        # "Cite this record" block (kb.site.trust), None elsewhere.
+        cite = trust.citation(path, ctx.get("chip") or ctx.get("rule") or ctx.get("org")
+                              or ctx.get("claim"), title or "", self.site_url)
         text = self.env.get_template(template).render(page=path, base=self.base,
-                                                      as_of=self.day, **ctx)
+                                                      as_of=self.day, cite=cite, **ctx)
         if title is not None:
             # Record names become the HTML <title> too; give mkdocs an escaped one.
-            text = f"---\ntitle: {json.dumps(str(markup.html_text(title)))}\n---\n\n{text}"
+            meta = ""
+            if description is not None:
+                meta += f"description: {json.dumps(str(markup.html_text(description)))}\n"
+            text = f"---\ntitle: {json.dumps(str(markup.html_text(title)))}\n{meta}---\n\n{text}"
         self.pages[path] = text
 
     def chip_pages(self, chips: list[Chip]) -> dict[str, str]:
@@ -626,7 +648,18 @@ class _State:
                 dets = [d for d in base.classify(chip, on=entry.date)
                         if d.controlled is not False]
                 timeline.append({"entry": entry, "dets": dets})
+            changes = feeds.china_changes(
+                chip, [(e.date, [f"{base.rules[r].short_title} {c}"
+                                 for r, c in e.controlled_by + e.undetermined])
+                       for e in (item["entry"] for item in timeline)],
+                lambda day, chip=chip: china_status(base, chip, day), self.day)
+            self.changes[chip.id] = changes
+            self.pages[feeds.chip_feed_path(chip.id)] = feeds.chip_feed(
+                chip, changes, self.site_url, self.day)
             self.page(f"chips/{chip.id}.md", "chip.md.j2", title=chip.name, chip=chip,
+                      description=trust.chip_description(
+                          chip.name, base.organizations[chip.vendor].name,
+                          self.cn_status[chip.id], fmt(chip.spans["tpp"]), self.day),
                       cites=cites, claims=sorted(self.claims_on.get(chip.id, [])),
                       rows=chip_rows(base, chip, cites), timeline=timeline,
                       terms=bounds.operand_intervals(chip),
@@ -650,7 +683,8 @@ def render_helpers(chips: int, helpers: int) -> int:
 
 
 def _share_out(state: _State, chips: list[Chip], helpers: int
-               ) -> list[tuple[list[Chip], Pending[dict[str, str]]]]:
+               ) -> list[tuple[list[Chip], Pending[tuple[dict[str, str],
+                                                         dict[str, list[feeds.Change]]]]]]:
     """Start ``helpers`` forked processes on the last shares of ``chips``; returns each share
     with its helper (none where forking is unavailable or not worth it)."""
     helpers = render_helpers(len(chips), helpers)
@@ -663,6 +697,7 @@ def _share_out(state: _State, chips: list[Chip], helpers: int
     return [(share, Pending(_render_share, state, share)) for share in shares]
 
 
-def _render_share(state: _State, chips: list[Chip]) -> dict[str, str]:
-    state.pages = {}
-    return state.chip_pages(chips)
+def _render_share(state: _State, chips: list[Chip]
+                  ) -> tuple[dict[str, str], dict[str, list[feeds.Change]]]:
+    state.pages, state.changes = {}, {}
+    return state.chip_pages(chips), state.changes
