@@ -6,6 +6,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import chromium
 import pytest
 
 import kb
@@ -83,3 +84,23 @@ def db_url(request: pytest.FixtureRequest) -> str | None:
     if request.param == "sqlite":
         return None
     return request.getfixturevalue("postgres_url")
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """One Chromium for every browser test: Playwright's sync API runs one instance per thread,
+    so modules that each started their own would fail when run together."""
+    from playwright.sync_api import sync_playwright
+
+    try:
+        path = chromium.ensure()
+    except chromium.NoChromium as exc:
+        pytest.fail(str(exc), pytrace=False)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

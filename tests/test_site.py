@@ -19,7 +19,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import chromium
 import pytest
 from conftest import copy_project
 
@@ -28,8 +27,6 @@ from kb.site import build
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "build" / "screenshots"  # git-ignored; kept for people to look at
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture(scope="session")
@@ -162,18 +159,7 @@ def test_hostile_text_is_escaped_in_the_html(xss_site):
 # A real browser
 
 
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    try:
-        path = chromium.ensure()
-    except chromium.NoChromium as exc:
-        pytest.fail(str(exc), pytrace=False)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+# The browser fixture is conftest.py's: one Playwright per test run.
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,7 @@ from kb.models import Chip, Rule
 from kb.models import countries as country_names
 from kb.models.common import covered
 from kb.models.figures import CONVENTION_LABELS, ByConvention, FigureRange
-from kb.site import feeds, markup, trust
+from kb.site import feeds, finder, markup, trust
 from kb.site.forked import Pending, can_fork
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -534,6 +534,7 @@ def render_pages(base: KnowledgeBase, docs_src: Path, today: dt.date | None = No
          rules=sorted(base.rules.values(), key=lambda r: (r.start or dt.date.min, r.id)))
     for rule in base.rules.values():
         page(f"rules/{rule.id}.md", "rule.md.j2", title=rule.short_title, rule=rule,
+             search=finder.search_meta("rule"),
              description=trust.rule_description(rule.short_title, rule.dates, rule.summary),
              cites=cited(base, rule.citations),
              impact=rule_impact(base, rule), changes=previous_versions(base, rule),
@@ -547,6 +548,7 @@ def render_pages(base: KnowledgeBase, docs_src: Path, today: dt.date | None = No
          share_count={v: len(shares_of.get(v, [])) for v in vendors})
     for vid in vendors:
         page(f"vendors/{vid}.md", "vendor.md.j2", title=base.organizations[vid].name,
+             search=finder.search_meta("vendor", base.organizations[vid].aliases),
              description=trust.vendor_description(
                  base.organizations[vid].name, base.organizations[vid].kind,
                  len(chips_of.get(vid, [])), len(shares_of.get(vid, []))),
@@ -566,22 +568,9 @@ def render_pages(base: KnowledgeBase, docs_src: Path, today: dt.date | None = No
              description=trust.claim_description(claim.statement, claim.claimant,
                                                  claim.made, claim.verdict),
              vendors=vendors)
-    records_index = [
-        {"title": c.name, "id": c.id, "kind": "chip", "url": href("index.md", f"chips/{c.id}.md")}
-        for c in base.chips.values()
-    ] + [
-        {"title": r.short_title, "id": r.id, "kind": "rule",
-         "url": href("index.md", f"rules/{r.id}.md")} for r in base.rules.values()
-    ] + [
-        {"title": base.organizations[v].name, "id": v, "kind": "vendor",
-         "url": href("index.md", f"vendors/{v}.md")} for v in vendors
-    ] + [
-        {"title": c.statement, "id": c.id, "kind": "claim",
-         "url": href("index.md", f"claims/{c.id}.md")} for c in base.claims.values()
-    ]
-    pages["assets/records.js"] = (
-        "window.KB_RECORDS = " + json.dumps(records_index, ensure_ascii=True, sort_keys=True,
-                                            separators=(",", ":")) + ";\n")
+    glossary = files.get(finder.GLOSSARY)
+    pages["assets/records.js"] = finder.records_script(
+        base, vendors, glossary.decode("utf-8") if glossary is not None else None)
     for _part, helper in shared:
         part_pages, part_changes = helper.result()
         pages.update(part_pages)
@@ -624,7 +613,8 @@ class _State:
                           for cid, c in base.chips.items()}
 
     def page(self, path: str, template: str, title: str | None = None,
-             description: str | None = None, **ctx: Any) -> None:
+             search: dict[str, Any] | None = None, description: str | None = None,
+             **ctx: Any) -> None:
         # ``description``: the page's meta and og:description; record pages also get their
         # "Cite this record" block (kb.site.trust), None elsewhere.
         cite = trust.citation(path, ctx.get("chip") or ctx.get("rule") or ctx.get("org")
@@ -633,7 +623,9 @@ class _State:
                                                       as_of=self.day, cite=cite, **ctx)
         if title is not None:
             # Record names become the HTML <title> too; give mkdocs an escaped one.
-            meta = ""
+            # ``search``: the search index's boost and tags for this page (kb.site.finder).
+            meta = "".join(f"{key}: {json.dumps(value, sort_keys=True)}\n"
+                           for key, value in (search or {}).items())
             if description is not None:
                 meta += f"description: {json.dumps(str(markup.html_text(description)))}\n"
             text = f"---\ntitle: {json.dumps(str(markup.html_text(title)))}\n{meta}---\n\n{text}"
@@ -657,6 +649,7 @@ class _State:
             self.pages[feeds.chip_feed_path(chip.id)] = feeds.chip_feed(
                 chip, changes, self.site_url, self.day)
             self.page(f"chips/{chip.id}.md", "chip.md.j2", title=chip.name, chip=chip,
+                      search=finder.search_meta("chip", chip.aliases),
                       description=trust.chip_description(
                           chip.name, base.organizations[chip.vendor].name,
                           self.cn_status[chip.id], fmt(chip.spans["tpp"]), self.day),
