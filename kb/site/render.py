@@ -23,8 +23,9 @@ from kb.models import Chip, Rule
 from kb.models import countries as country_names
 from kb.models.common import covered
 from kb.models.figures import CONVENTION_LABELS, ByConvention, FigureRange
-from kb.site import feeds, finder, markup, trust
+from kb.site import charts, feeds, finder, markup, trust
 from kb.site.forked import Pending, can_fork
+from kb.site.timeline import china_timeline
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -495,6 +496,7 @@ def environment(cache: Path | None = None) -> jinja2.Environment:
         pct=lambda v: f"{v:.1%}",
     )
     env.globals.update(href=href, rel=rel, Markup=Markup, inf=bounds.INF)
+    env.globals["picture"] = charts.picture  # a chart's wide and narrow files
     return env
 
 
@@ -561,6 +563,7 @@ def render_pages(base: KnowledgeBase, docs_src: Path, today: dt.date | None = No
                        key=lambda m: (m.region, m.period_start, m.estimator, m.id)),
          spread=share_spread(base, "nvidia"))
     page("downloads.md", "downloads.md.j2")
+    page("timeline.md", "timeline.md.j2", **china_timeline(base))
     claims = sorted(base.claims.values(), key=lambda c: (c.made, c.id))
     page("claims/index.md", "claims_index.md.j2", claims=claims)
     for claim in claims:
