@@ -41,6 +41,8 @@ DESCRIPTIONS = {
         "valid_to": "Last day the control applies (empty: still applies)",
     },
     "market_share": {"value_pct": "Share in percent (0-100)"},
+    "source": {"reliability": "official, reputable or weak: as the record sets it, else the "
+                              "default for the source's kind"},
     "group_member": {"from_date": "First day of membership (empty: not recorded)",
                      "to_date": "Last day of membership (empty: still a member)"},
 }
@@ -122,6 +124,11 @@ def json_records(base: KnowledgeBase) -> dict[str, list[dict[str, Any]]]:
                         ("country-groups", base.country_groups),
                         ("market-shares", base.market_shares), ("claims", base.claims)):
         out[kind] = [r.model_dump(mode="json", by_alias=True) for r in items.values()]
+    for data, src in zip(out["sources"], base.sources.values(), strict=True):
+        # The mark every page shows, not the record's null where it follows the kind; the flag
+        # keeps what the record itself says.
+        data["reliability"] = src.reliability_mark
+        data["is_reliability_recorded"] = src.reliability is not None
     chips = []
     for chip in base.chips.values():
         data = chip.model_dump(mode="json", by_alias=True)
@@ -173,12 +180,17 @@ def json_determinations(base: KnowledgeBase,
 
 def export_json(base: KnowledgeBase, out: Path, table_rows: Rows | None = None,
                 force: bool = False) -> list[Path]:
-    """A static API: index.json, one file per kind, one per record, determinations.json.
-    Written as a whole over an earlier export's folder only (:mod:`kb.outputs`)."""
+    """A static API: index.json, one file per kind, one per record, determinations.json, and
+    openapi.json describing them all (:mod:`kb.openapi`). Written as a whole over an earlier
+    export's folder only (:mod:`kb.outputs`)."""
+    from kb import openapi  # it reads this module's descriptions
 
     def write(tmp: Path) -> None:
         records = json_records(base)
-        index: dict[str, Any] = {"schema_version": JSON_SCHEMA_VERSION, "kinds": {}}
+        index: dict[str, Any] = {"schema_version": JSON_SCHEMA_VERSION, "kinds": {},
+                                 "openapi": "openapi.json"}
+        # Indented: a document people read, and small (the JSON files stay compact).
+        (tmp / "openapi.json").write_text(_dumps(openapi.document()), encoding="utf-8")
         for kind, items in records.items():
             (tmp / f"{kind}.json").write_text(_dumps(items, compact=True), encoding="utf-8")
             (tmp / kind).mkdir()

@@ -47,8 +47,9 @@ def rows(base: KnowledgeBase) -> Rows:
                                     "country": org.country, "url": org.url, "notes": org.notes})
         _citations(out, "organization", org.id, org.citations)
     for src in base.sources.values():
-        out["source"].append(src.model_dump(include={"id", "title", "publisher", "published",
-                                                     "url", "kind", "notes"}))
+        out["source"].append({**src.model_dump(include={"id", "title", "publisher", "published",
+                                                        "url", "kind", "notes"}),
+                              "reliability": src.reliability_mark})
     # Parents before variants, so the self-reference holds as rows arrive.
     for chip in sorted(base.chips.values(), key=lambda c: (c.variant_of is not None, c.id)):
         mem = chip.memory

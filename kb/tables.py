@@ -47,6 +47,8 @@ class Source(SQLModel, table=True):
     url: str
     kind: str
     notes: str | None = None
+    reliability: str
+    """official, reputable or weak: as the record sets it, else the default for its kind."""
 
 
 class Chip(SQLModel, table=True):

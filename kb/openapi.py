@@ -1,0 +1,262 @@
+"""The OpenAPI 3.1 description of the static JSON API (``api/openapi.json``).
+
+Record schemas come from the pydantic models (the JSON is their ``model_dump``); what
+:mod:`kb.export` changes or adds is written here beside it, with the export's own column
+descriptions (:data:`kb.export.DESCRIPTIONS`). The document depends on the models only, never on
+the records, so every build writes the same bytes; tests/test_openapi.py checks each file the
+export writes against its path's schema, so the two cannot drift apart unnoticed.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from kb import engine, models, outputs, schema
+from kb.export import DESCRIPTIONS, JSON_SCHEMA_VERSION
+from kb.models.chip import OperandType
+from kb.models.source import DEFAULT_RELIABILITY, Reliability
+from kb.rows import RANGED
+
+OPENAPI_VERSION = "3.1.0"
+REF = "#/components/schemas/{model}"
+
+# Kinds whose records are published with every field (kb.export.json_records); rules leave out
+# the fields that are null, so only their non-null fields are always there.
+_FULL_DUMP = ("sources", "organizations", "country-groups", "chips", "market-shares", "claims")
+
+_NUMBER = {"type": "number"}
+_NUMBER_OR_NULL = {"type": ["number", "null"]}
+_DATE = {"type": "string", "format": "date"}
+_DATE_OR_NULL = {"anyOf": [_DATE, {"type": "null"}]}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": REF.format(model=name)}
+
+
+def _operands(values: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "propertyNames": {"enum": list(OperandType.__args__)},
+            "additionalProperties": values}
+
+
+def _with(target: dict[str, Any], props: dict[str, dict[str, Any]],
+          required: bool = True) -> None:
+    """Add (or replace) properties of ``target``, each always present when ``required``."""
+    target.setdefault("properties", {}).update(props)
+    if required:
+        target["required"] = sorted(set(target.get("required", [])) | set(props))
+
+
+def _describe_all(defs: dict[str, dict[str, Any]]) -> None:
+    """Each model's and field's description from the docstrings in :mod:`kb.models`, as the
+    records' own JSON Schemas have them (:mod:`kb.schema`)."""
+    reachable: dict[str, type[BaseModel]] = {}
+    for model in models.KINDS.values():
+        reachable.update(schema._models_in(model))
+    for name, sub in defs.items():
+        if name in reachable:
+            schema._describe(sub, reachable[name])
+
+
+def _overlay(target: dict[str, Any], descriptions: dict[str, str]) -> None:
+    """The export's descriptions win: they say what the published field holds."""
+    for key, text in descriptions.items():
+        prop = target.get("properties", {}).get(key)
+        if prop is not None:
+            prop["description"] = text
+
+
+def _chip(defs: dict[str, dict[str, Any]]) -> None:
+    chip, memory = defs["Chip"], defs["Memory"]
+    # A figure known only within bounds is null here, with the interval's ends beside it
+    # (kb.export.json_records), so each field is a number or null, never an object.
+    for target, key in ((chip, "die_area_mm2"), (chip, "interconnect_gb_s"),
+                        (memory, "capacity_gb"), (memory, "bandwidth_gb_s")):
+        target["properties"][key] = {**_NUMBER_OR_NULL,
+                                     "description": target["properties"][key].get("description",
+                                                                                  "")}
+    memory["required"] = sorted(memory["properties"])
+    chip["properties"]["dense_tops"] = {
+        **_operands(_NUMBER),
+        "description": "Dense peak tera-operations per second by operand type, for the operand "
+                       "types whose figure is one value (see dense_tops_low and "
+                       "dense_tops_high for the others)"}
+    extra: dict[str, dict[str, Any]] = {
+        "dense_tops_low": {**_operands(_NUMBER), "description":
+                           "Least dense TOPS the figures allow, by operand type"},
+        "dense_tops_high": {**_operands(_NUMBER), "description":
+                            "Greatest dense TOPS the figures allow, by operand type"},
+        "tpp_operand": {"anyOf": [{"enum": list(OperandType.__args__)}, {"type": "null"}],
+                        "description": "The operand type whose term sets the TPP (null: no "
+                                       "dense figures)"},
+        "released_precision": {"enum": ["day", "month", None],
+                               "description": "How precise released is: day, month or null "
+                                              "(no release date)"},
+        "released_from": {**_DATE_OR_NULL, "description":
+                          "First day the release date can mean (a month counts from its first "
+                          "day)"},
+        "is_datacenter_known": {"type": "boolean", "description":
+                                "Whether datacenter is recorded (false: datacenter is null)"},
+    }
+    for name in RANGED:
+        what = name.replace("_", " ")
+        extra[f"{name}_low"] = {**_NUMBER_OR_NULL, "description":
+                                f"Least {what} the figures allow (equals the figure where it is "
+                                "exact; null: unknown)"}
+        extra[f"{name}_high"] = {**_NUMBER_OR_NULL, "description":
+                                 f"Greatest {what} the figures allow (null: unbounded)"}
+    _with(chip, extra)
+    _overlay(chip, DESCRIPTIONS["chip"])
+
+
+def _rule(defs: dict[str, dict[str, Any]]) -> None:
+    _with(defs["Rule"], {"start": {**_DATE_OR_NULL, "description":
+                                   "First day in force: effective, else published, else "
+                                   "announced"}})
+    _with(defs["Control"], {
+        "applies_from": {**_DATE_OR_NULL, "description": DESCRIPTIONS["determination"][
+            "valid_from"]},
+        "applies_to": {**_DATE_OR_NULL, "description": DESCRIPTIONS["determination"][
+            "valid_to"].replace("empty", "null")},
+        "is_open_ended": {"type": "boolean", "description":
+                          "Whether the control still applies (applies_to is null)"},
+    })
+
+
+def _source(defs: dict[str, dict[str, Any]]) -> None:
+    kinds = ", ".join(f"{kind}: {mark}" for kind, mark in DEFAULT_RELIABILITY.items())
+    _with(defs["Source"], {
+        "reliability": {"enum": list(Reliability.__args__), "description":
+                        DESCRIPTIONS["source"]["reliability"] + f" (by kind: {kinds})"},
+        "is_reliability_recorded": {"type": "boolean", "description":
+                                    "Whether the record sets reliability (false: the default "
+                                    "for its kind)"},
+    })
+
+
+def _determination() -> dict[str, Any]:
+    described = DESCRIPTIONS["determination"]
+    props: dict[str, dict[str, Any]] = {
+        "chip_id": {"type": "string", "description": "The chip (chips/{id}.json)"},
+        "rule_id": {"type": "string", "description": "The rule (rules/{id}.json)"},
+        "control_id": {"type": "string", "description": "The control within the rule"},
+        "status": {"enum": sorted(engine.STATUS.values())},
+        "is_controlled": {"type": "boolean", "description": "Whether status is controlled"},
+        "is_undetermined": {"type": "boolean", "description": "Whether status is undetermined"},
+        "reasons": {"type": "string", "description": "Why, in words; reasons joined by '; '"},
+        "missing": {"type": "string", "description":
+                    "The missing figures the answer waits on, joined by ', ' (empty: none)"},
+        "deciding_input": {"type": ["string", "null"]},
+        "flip_value": _NUMBER_OR_NULL,
+        "decided_when": {"type": ["string", "null"]},
+        "valid_from": _DATE_OR_NULL,
+        "valid_to": _DATE_OR_NULL,
+    }
+    for key, text in described.items():
+        props[key] = {**props[key], "description": text.replace("(empty:", "(null:")}
+    return {"type": "object", "title": "Determination", "additionalProperties": False,
+            "description": "What one control says about one chip, and the days it holds for",
+            "properties": props, "required": sorted(props)}
+
+
+def _index() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The index's schema, and those of its entries for a kind and for determinations."""
+    kind = {"type": "object", "additionalProperties": False, "required": ["count", "all", "one"],
+            "properties": {
+                "count": {"type": "integer", "minimum": 0, "description": "Number of records"},
+                "all": {"type": "string", "description": "Every record, relative to index.json"},
+                "one": {"type": "string", "description":
+                        "One record by id, relative to index.json ({id}: the record's id)"}}}
+    dets = copy.deepcopy(kind)
+    del dets["properties"]["one"]
+    dets["required"] = ["count", "all"]
+    return {
+        "type": "object", "title": "Index", "additionalProperties": False,
+        "description": "What the API holds, with the file of each kind",
+        "required": ["schema_version", "kinds", "determinations", "openapi"],
+        "properties": {
+            "schema_version": {"const": JSON_SCHEMA_VERSION, "description":
+                               "Changes when a field changes meaning or is removed"},
+            "openapi": {"const": "openapi.json", "description": "This API's description"},
+            "kinds": {"type": "object", "additionalProperties": False,
+                      "description": "Each record kind's count and files",
+                      "required": list(models.KINDS),
+                      "properties": {k: _ref("IndexKind") for k in models.KINDS}},
+            "determinations": _ref("IndexDeterminations"),
+        },
+    }, kind, dets
+
+
+def components() -> dict[str, dict[str, Any]]:
+    """Every schema of the API by name."""
+    _, top = models_json_schema([(m, "serialization") for m in models.KINDS.values()],
+                                ref_template=REF)
+    defs: dict[str, dict[str, Any]] = top["$defs"]
+    _describe_all(defs)
+    for folder in _FULL_DUMP:
+        record = defs[models.KINDS[folder].__name__]
+        record["required"] = sorted(record["properties"])
+    _chip(defs)
+    _rule(defs)
+    _source(defs)
+    _overlay(defs["MarketShare"], DESCRIPTIONS["market_share"])
+    _overlay(defs["Membership"], {"from": DESCRIPTIONS["group_member"]["from_date"],
+                                  "to": DESCRIPTIONS["group_member"]["to_date"]})
+    defs["Determination"] = _determination()
+    defs["Index"], defs["IndexKind"], defs["IndexDeterminations"] = _index()
+    defs["OpenAPI"] = {"type": "object", "required": ["openapi", "paths"],
+                       "description": "This document",
+                       "properties": {"openapi": {"const": OPENAPI_VERSION}}}
+    return defs
+
+
+def _get(operation_id: str, summary: str, body: dict[str, Any],
+         parameters: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    op: dict[str, Any] = {"operationId": operation_id, "summary": summary, "responses": {
+        "200": {"description": summary, "content": {"application/json": {"schema": body}}},
+        "404": {"description": "No such file (for one record: no record with that id)"}}}
+    if parameters:
+        op["parameters"] = parameters
+    return {"get": op}
+
+
+def document() -> dict[str, Any]:
+    """The OpenAPI document; the same for every build of the same code."""
+    schemas = components()
+    paths: dict[str, Any] = {
+        "/api/index.json": _get("getIndex", "What the API holds", _ref("Index")),
+        "/api/openapi.json": _get("getOpenAPI", "This description of the API", _ref("OpenAPI")),
+        "/api/determinations.json": _get(
+            "listDeterminations", "Every chip under every chip control",
+            {"type": "array", "items": _ref("Determination")}),
+    }
+    for folder, model in models.KINDS.items():
+        name = model.__name__
+        id_schema = {k: v for k, v in schemas[name]["properties"]["id"].items() if k != "title"}
+        paths[f"/api/{folder}.json"] = _get(
+            f"list{name}s", f"Every {folder.replace('-', ' ')} record",
+            {"type": "array", "items": _ref(name)})
+        paths[f"/api/{folder}/{{id}}.json"] = _get(
+            f"get{name}", f"One {folder.replace('-', ' ')} record", _ref(name),
+            [{"name": "id", "in": "path", "required": True, "schema": id_schema,
+              "description": "The record's id (its file name under records/" + folder + "/)"}])
+    return {
+        "openapi": OPENAPI_VERSION,
+        "info": {
+            "title": f"{outputs.METADATA_TITLE}: static JSON API",
+            "version": JSON_SCHEMA_VERSION,
+            "description": "Static files, written by each build from the same records as the "
+                           "site. Figures known only within bounds are null, with their "
+                           "interval's ends in the *_low and *_high fields beside them; "
+                           "three-valued answers are a status and is_* flags.",
+            "license": {"name": "CC BY 4.0 (data)", "identifier": "CC-BY-4.0"},
+        },
+        # Relative to this document (api/openapi.json): the folder that holds api/.
+        "servers": [{"url": "..", "description": "The downloads folder beside this file's api/"}],
+        "paths": paths,
+        "components": {"schemas": schemas},
+    }
