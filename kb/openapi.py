@@ -62,6 +62,44 @@ def _describe_all(defs: dict[str, dict[str, Any]]) -> None:
             schema._describe(sub, reachable[name])
 
 
+# Record fields the models carry no docstring for, in words that hold for every kind they
+# appear in (the models' own docstrings, where written, come first).
+_PLAIN: dict[str, str] = {
+    "id": "The record's id: its file name under records/, a lowercase slug",
+    "name": "Name as the maker or issuer writes it", "title": "Title as published",
+    "short_title": "A short name for the rule", "aliases": "Other names it goes by",
+    "notes": "Remarks by the knowledge base's contributors",
+    "citations": "Which source supports which fields",
+    "disputed": "Figures that sources give differently, with each source's value",
+    "kind": "What sort of record this is (one of the listed values)",
+    "family": "Product family or architecture", "foundry": "Organization id of the foundry",
+    "process": "Manufacturing process, as the foundry names it",
+    "transistors_billion": "Transistor count, billions",
+    "memory": "On-package memory (null: not recorded)", "tdp_w": "Thermal design power, W",
+    "form_factor": "Package or board form", "url": "Address of the document or page",
+    "publisher": "Who published the document", "published": "Publication date (YYYY-MM-DD "
+                                                             "or YYYY-MM)",
+    "authority": "Organization id of the issuing authority",
+    "description": "What it is, in words", "members": "Countries with their dated membership",
+    "scope": "Which chips the market counts", "region": "global, or an ISO 3166-1 country code",
+    "period_start": "First month or day of the period measured",
+    "period_end": "Last month or day of the period measured",
+    "value_pct_low": "Least share in percent, where a range is given",
+    "value_pct_high": "Greatest share in percent, where a range is given",
+    "qualifier": "How the value is stated: about, at least, at most or exact",
+    "quote": "The source's words", "figures": "Figures the claim states",
+    "verdict": "The knowledge base's verdict on the claim",
+    "evidence": "Sources weighed, each supporting, contradicting or qualifying the claim",
+    "related": "Records the claim is about", "jurisdiction": "Where the rule has force",
+    "instrument": "Kind of legal instrument",
+    "document_number": "The issuer's document number (e.g. Federal Register)",
+    "dates": "The rule's dates: announced, published, effective, compliance, end",
+    "amends": "Ids of rules this one amends", "replaces": "Ids of rules this one replaces",
+    "ends": "Ids of rules this one ends", "summary": "What the rule does, in words",
+    "controls": "The rule's controls, each a paragraph with its criterion and destinations",
+}
+
+
 def _overlay(target: dict[str, Any], descriptions: dict[str, str]) -> None:
     """The export's descriptions win: they say what the published field holds."""
     for key, text in descriptions.items():
@@ -197,6 +235,10 @@ def components() -> dict[str, dict[str, Any]]:
                                 ref_template=REF)
     defs: dict[str, dict[str, Any]] = top["$defs"]
     _describe_all(defs)
+    for model in models.KINDS.values():
+        for key, prop in defs[model.__name__]["properties"].items():
+            if not prop.get("description") and key in _PLAIN:
+                prop["description"] = _PLAIN[key]
     for folder in _FULL_DUMP:
         record = defs[models.KINDS[folder].__name__]
         record["required"] = sorted(record["properties"])

@@ -17,7 +17,7 @@ from openapi_spec_validator import validate
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from kb import KnowledgeBase
+from kb import KnowledgeBase, models
 from kb.site import build
 
 DOC_URI = "urn:kb:openapi"
@@ -105,6 +105,10 @@ def test_every_field_is_described(doc):
     assert not set(exported) & set(undescribed)
     assert not [u for u in undescribed if u.startswith(("Determination.", "Index."))]
     assert schemas["Chip"]["properties"]["tpp_low"]["description"].startswith("Least TPP")
+    # Every field of every record kind, too.
+    for model in models.KINDS.values():
+        props = schemas[model.__name__]["properties"]
+        assert [k for k, p in props.items() if not p.get("description")] == [], model.__name__
 
 
 def test_document_is_byte_identical_across_builds(base, downloads, tmp_path):
