@@ -11,15 +11,12 @@ import json
 import re
 from pathlib import Path
 
-import chromium
 import pytest
 
 from kb import cli
 from kb.metrics import format_number
 from kb.site import build, render
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 DESTINATIONS = ["CN", "MO", "US", "DE", "JP", "AE", "SA", "MY", "IN", "RU"]
 DATES = ["2021-06-01", "2022-09-15", "2022-12-01", "2023-06-01", "2023-10-25", "2023-12-01",
          "2024-06-01", "2025-02-01", "2025-06-01", "2025-09-01", "2026-02-01", "2026-11-30"]
@@ -28,20 +25,6 @@ DATES = ["2021-06-01", "2022-09-15", "2022-12-01", "2023-06-01", "2023-10-25", "
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, base) -> Path:
     return build.build_site(base, tmp_path_factory.mktemp("reader") / "site")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    try:
-        path = chromium.ensure()
-    except chromium.NoChromium as exc:
-        pytest.fail(str(exc), pytrace=False)
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=path, args=ARGS)
-        yield launched
-        launched.close()
 
 
 def test_can_i_ship_it_equals_the_engine_for_every_chip(site, base, browser):

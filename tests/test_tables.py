@@ -11,12 +11,10 @@ import re
 import shutil
 import sys
 import tarfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import chromium
 import pytest
 
 import kb
@@ -144,18 +142,7 @@ def test_the_plain_tables_hold_every_record(site: Path, base: kb.KnowledgeBase) 
 # In a browser
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    try:
-        path = chromium.ensure()
-    except chromium.NoChromium as exc:
-        pytest.fail(str(exc), pytrace=False)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+# The browser is the session's (tests/conftest.py): one Playwright per process.
 
 
 def _page(browser: Any, width: int = 1366, height: int = 900) -> tuple[Any, list[str]]:

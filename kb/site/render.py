@@ -16,14 +16,14 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from kb import bounds, metrics
+from kb import bounds, metrics, words
 from kb.bounds import Interval
 from kb.knowledge import KnowledgeBase
 from kb.models import Chip, Rule
 from kb.models import countries as country_names
 from kb.models.common import covered
 from kb.models.figures import CONVENTION_LABELS, ByConvention, FigureRange
-from kb.site import charts, feeds, finder, markup, trust
+from kb.site import charts, feeds, finder, markup, shipping, trust
 from kb.site.forked import Pending, can_fork
 from kb.site.timeline import china_timeline
 
@@ -205,7 +205,7 @@ def cited(base: KnowledgeBase, citations: list[Any]) -> Cited:
     for c in citations:
         if c.note:
             result.notes.append(([s.id for s in result.sources].index(c.source) + 1,
-                                 ", ".join(c.fields), c.note))
+                                 words.fields(c.fields), c.note))
     return result
 
 
@@ -474,6 +474,25 @@ def previous_versions(base: KnowledgeBase, rule: Rule) -> list[dict[str, Any]]:
 # Rendering
 
 
+@jinja2.pass_context
+def _criterion_words(ctx: Any, criterion: Any) -> str:
+    """A criterion as a sentence, naming chips, vendors and rules by their names."""
+    base = ctx["base"]
+    names = _NAMES.get(id(base))
+    if names is None or names[0] is not base:
+        names = _NAMES[id(base)] = (base, words.names_from(base))
+    return words.criterion(criterion, names[1])
+
+
+_NAMES: dict[int, tuple[Any, Any]] = {}
+
+
+@jinja2.pass_context
+def _group_words(ctx: Any, gid: str) -> str:
+    group = ctx["base"].country_groups.get(gid)
+    return words.group(group) if group is not None else gid
+
+
 def environment(cache: Path | None = None) -> jinja2.Environment:
     """The page templates' environment; ``cache`` keeps compiled templates between builds."""
     bytecode = None
@@ -492,8 +511,11 @@ def environment(cache: Path | None = None) -> jinja2.Environment:
     )
     env.filters.update(
         h=markup.html_text, rich=markup.rich, link=markup.link, fmt=fmt,
-        criterion=criterion_text, country=country_names.name,
+        criterion=_criterion_words, country=country_names.name,
         pct=lambda v: f"{v:.1%}",
+        field=words.field, fields=words.fields, policy=words.policy,
+        instrument=words.instrument, kind=words.kind, share=words.share_value,
+        group=_group_words, scope=words.scope, metric=words.measure,
     )
     env.globals.update(href=href, rel=rel, Markup=Markup, inf=bounds.INF)
     env.globals["picture"] = charts.picture  # a chart's wide and narrow files
@@ -518,6 +540,7 @@ def render_pages(base: KnowledgeBase, docs_src: Path, today: dt.date | None = No
     if contributing.is_file():  # one text for the repository and the site
         files["contributing.md"] = contributing.read_bytes()
     state = _State(base, environment(cache), as_of(base, today))
+    files["assets/ship-data.js"] = shipping.script(base).encode()
     pages = state.pages
     page = state.page
     chip_status = state.chip_status
@@ -611,6 +634,9 @@ class _State:
                 self.claims_on.setdefault(cid, []).append(claim.id)
         # A chip no control in force catches needs no licence anywhere: only the others are
         # looked up one by one (most of the cost of this state at thousands of chips).
+        # "Can I ship it?": one country standing for each class of destinations, per day.
+        self.ship_stand_ins = shipping.classes(base)[2]
+        self.ship_reaches = shipping.reach_table(base, self.ship_stand_ins)
         self.cn_status = {cid: china_status(base, c, day)
                           if self.chip_status[cid] != "not controlled" else NO_LICENCE
                           for cid, c in base.chips.items()}
@@ -631,7 +657,8 @@ class _State:
                            for key, value in (search or {}).items())
             if description is not None:
                 meta += f"description: {json.dumps(str(markup.html_text(description)))}\n"
-            text = f"---\ntitle: {json.dumps(str(markup.html_text(title)))}\n{meta}---\n\n{text}"
+            text = (f"---\ntitle: {json.dumps(str(markup.html_text(title)))}\n{meta}---\n\n"
+                    f"{text}")
         self.pages[path] = text
 
     def chip_pages(self, chips: list[Chip]) -> dict[str, str]:
@@ -651,13 +678,19 @@ class _State:
             self.changes[chip.id] = changes
             self.pages[feeds.chip_feed_path(chip.id)] = feeds.chip_feed(
                 chip, changes, self.site_url, self.day)
+            ship = json.dumps(shipping.chip_data(base, chip, self.ship_stand_ins,
+                                                 self.ship_reaches),
+                              sort_keys=True, ensure_ascii=False, separators=(",", ":"))
             self.page(f"chips/{chip.id}.md", "chip.md.j2", title=chip.name, chip=chip,
+                      # In a script element: "<" escaped so no text can close it.
+                      ship_json=Markup(ship.replace("<", "\\u003c")),
                       search=finder.search_meta("chip", chip.aliases),
                       description=trust.chip_description(
                           chip.name, base.organizations[chip.vendor].name,
                           self.cn_status[chip.id], fmt(chip.spans["tpp"]), self.day),
                       cites=cites, claims=sorted(self.claims_on.get(chip.id, [])),
                       rows=chip_rows(base, chip, cites), timeline=timeline,
+                      history=base.history(chip, "CN", today=self.day),
                       terms=bounds.operand_intervals(chip),
                       operand=bounds.setting_operand(chip),
                       bits={op: " or ".join(map(str, metrics.BIT_LENGTHS.get(op, (b,))))
