@@ -50,9 +50,10 @@ def create(conn: Connection, base: KnowledgeBase) -> None:
         records = getattr(base, kind)
         rowids = conn.exec_driver_sql(f"SELECT rowid, id FROM {table} ORDER BY rowid").all()
         marks = ", ".join("?" * (len(columns) + 1))
-        conn.exec_driver_sql(
-            f"INSERT INTO {name} (rowid, {', '.join(columns)}) VALUES ({marks})",
-            [(rowid, *text(records[rid])) for rowid, rid in rowids])
+        rows = [(rowid, *text(records[rid])) for rowid, rid in rowids]
+        if rows:  # an empty list would be read as one statement without parameters
+            conn.exec_driver_sql(
+                f"INSERT INTO {name} (rowid, {', '.join(columns)}) VALUES ({marks})", rows)
 
 
 def datasette_tables() -> dict[str, dict[str, str]]:

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import chromium
 import pytest
 import test_site
+from conftest import CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parent.parent
 AXE_VERSION = "4.14.1"
@@ -46,7 +47,7 @@ class _Chromium:
 
         self._playwright = sync_playwright().start()
         return self._playwright.chromium.launch(executable_path=executable,
-                                                args=test_site.CHROMIUM_ARGS)
+                                                args=CHROMIUM_ARGS)
 
     def run(self, job: Callable[[Any], T]) -> T:
         """``job(browser)`` on the browser's thread; its result or its exception."""

@@ -7,6 +7,7 @@ controls of other rules), so each starts from a copy of records/ and edits real 
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -233,7 +234,8 @@ def _validate(root: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, list
     status = cli.main(["validate", str(root)])
     out, err = capsys.readouterr()
     # Paths are shown as the user would type them (relative or not): keep what follows records/.
-    lines = [line.split("records/", 1)[1] for line in err.splitlines() if ": [" in line]
+    lines = [line.split("records/", 1)[1] for line in err.splitlines()
+             if ": [" in line and ": [warning " not in line]
     return status, lines, out + err
 
 
@@ -256,7 +258,7 @@ def test_problems_of_several_cases_come_in_one_run(real_records, capsys):
     expected = [_line(real_records, x) for name in names for x in CASES[name][1]]
     assert status == 1
     assert sorted(reported) == sorted(expected)
-    assert f"{len(expected)} error(s), 0 warning(s)" in output
+    assert re.search(rf"\b{len(expected)} error\(s\), \d+ warning\(s\)", output)
 
 
 def test_the_real_records_stay_valid(real_records, capsys):
@@ -269,7 +271,7 @@ def test_a_cycle_stops_the_load_before_any_export(real_records):
     _apply(real_records, CASES["variant-of-two-chip-cycle"][0])
     with pytest.raises(RecordsInvalid) as exc:
         kb.load(real_records)
-    assert {p.code for p in exc.value.problems} == {"reference-cycle"}
+    assert {p.code for p in exc.value.problems if p.severity == "error"} == {"reference-cycle"}
 
 
 def test_a_licence_letter_may_take_effect_before_it_is_announced(real_records, capsys):
