@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from kb import metrics
 from kb.metrics import BIT_LENGTH, BIT_LENGTHS, OPERAND_TYPES, format_number
 from kb.models.figures import (
     LOWER_BOUND_CONVENTIONS,
@@ -130,7 +131,8 @@ def tpp(chip: Chip) -> Interval:
         terms_exact = {op: v * _ONE_READING[op] for op, v in tops.items()
                        if type(v) in (int, float) and op in _ONE_READING}
         if len(terms_exact) == len(tops):
-            best = max(terms_exact.values())
+            best = metrics.tpp(tops)  # the exact formula: one reading of every bit length
+            assert best is not None
             return Interval(best, best)
         others = [v for op, v in tops.items() if op not in _ONE_READING]
         if (len(terms_exact) + len(others) == len(tops) and terms_exact

@@ -42,7 +42,8 @@ class Piece:
     rep: Any
 
 
-def _compare(op: str, actual: Any, expected: Any) -> bool:
+def compare(op: str, actual: Any, expected: Any) -> bool:
+    """One comparison of a criterion on exact values (``in``: membership)."""
     if op == "gte":
         return bool(actual >= expected)
     if op == "gt":
@@ -83,7 +84,7 @@ def point_function(criterion: Any, resolve: Resolve | None) -> Point:
         else:
             tests = list(value.items())
             parts.append(lambda v, key=key, tests=tests:
-                         all(_compare(op, v[key], e) for op, e in tests))
+                         all(compare(op, v[key], e) for op, e in tests))
     return _all_points(parts)
 
 

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 from kb import cells, words
 from kb.bounds import INF, Interval
-from kb.cells import INPUT_OF, Decider, Resolve
+from kb.cells import INPUT_OF, Decider, Resolve, compare
 from kb.metrics import METRICS, format_number
 from kb.models import Chip, Control, CountryGroup, Reach, Rule
 from kb.models.criteria import GROUPS, Criterion
@@ -46,20 +46,6 @@ def _show(metric: str, value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_show(metric, v) for v in value) + "]"
     return str(value)
-
-
-def _compare(op: str, actual: Any, expected: Any) -> bool:
-    if op == "gte":
-        return bool(actual >= expected)
-    if op == "gt":
-        return bool(actual > expected)
-    if op == "lte":
-        return bool(actual <= expected)
-    if op == "lt":
-        return bool(actual < expected)
-    if op == "eq":
-        return bool(actual == expected)
-    return actual in expected
 
 
 def _interval_compare(op: str, span: Interval, expected: Any) -> bool | None:
@@ -120,7 +106,7 @@ def _metric_outcome(name: str, test: Any, chip: Chip, names: Names = _same_name)
         return Outcome(ok, (text,))
     results = []
     for op, expected in test:
-        ok = _compare(op, actual, expected)
+        ok = compare(op, actual, expected)
         results.append(Outcome(ok, (_text_reason(name, op, ok, actual, expected, names),)))
     return _all(results)
 
@@ -393,15 +379,15 @@ def _compile_part(key: str, value: Any, resolve: Resolve) -> Any:
             return (None, open_inputs(key, chip)) if unknown else (True, ())
         return interval
 
-    def compare(chip: Chip) -> Answer:
+    def exact(chip: Chip) -> Answer:
         actual = get(chip)
         if actual is None:
             return None, _absent_inputs(inputs, chip)
         for op, expected in tests:
-            if not _compare(op, actual, expected):
+            if not compare(op, actual, expected):
                 return False, ()
         return True, ()
-    return compare
+    return exact
 
 
 # ---------------------------------------------------------------------------------------------

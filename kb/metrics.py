@@ -53,17 +53,6 @@ def tpp(dense_tops: dict[str, float] | None) -> float | None:
     return max(tpp_terms(dense_tops).values())
 
 
-def tpp_operand(dense_tops: dict[str, float] | None) -> str | None:
-    """The operand type that sets the TPP; on a tie, the shortest bit length (datasheets' usual
-    basis), then table order."""
-    if not dense_tops:
-        return None
-    terms = tpp_terms(dense_tops)
-    best = max(terms.values())
-    tied = [op for op in OPERAND_TYPES if terms.get(op) == best]
-    return min(tied, key=lambda op: BIT_LENGTH[op])
-
-
 def performance_density(tpp_value: float | None, die_area_mm2: float | None) -> float | None:
     """TPP divided by the applicable die area in mm²; ``None`` when either input is missing."""
     if tpp_value is None or die_area_mm2 is None:
@@ -86,8 +75,6 @@ class Metric:
     doc: str = ""
     inputs: tuple[str, ...] = ()
     """Record fields the metric is computed from, named when it is missing."""
-    lower_bound: Callable[[Chip], bool] = lambda _chip: False
-    """Whether the chip's value is only a lower bound (some inputs are known to be missing)."""
 
 
 def _released(chip: Chip) -> dt.date | None:
@@ -98,11 +85,10 @@ METRICS: dict[str, Metric] = {
     m.name: m
     for m in (
         Metric("tpp", "number", "TPP", lambda c: c.tpp, "",
-               "total processing performance, max of dense TOPS x bit length", ("dense_tops",),
-               lambda c: not c.dense_tops_complete),
+               "total processing performance, max of dense TOPS x bit length", ("dense_tops",)),
         Metric("performance_density", "number", "performance density",
                lambda c: c.performance_density, "TPP/mm²", "TPP / applicable die area",
-               ("dense_tops", "die_area_mm2"), lambda c: not c.dense_tops_complete),
+               ("dense_tops", "die_area_mm2")),
         Metric("interconnect_gb_s", "number", "interconnect", lambda c: c.interconnect_gb_s,
                "GB/s", "aggregate bidirectional chip-to-chip transfer rate",
                ("interconnect_gb_s",)),

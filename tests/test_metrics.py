@@ -3,12 +3,14 @@
 import pytest
 
 import kb
-from kb import metrics
+from kb import bounds, metrics
 
 
 def test_tpp_is_max_of_tops_times_bit_length():
     assert metrics.tpp({"fp8": 1978.9, "fp16": 989.4, "fp64": 67}) == pytest.approx(15831.2)
-    assert metrics.tpp_operand({"fp8": 1978.9, "fp16": 989.4}) == "fp8"
+    chip = kb.Chip.model_validate({"id": "x", "name": "X", "vendor": "v", "kind": "gpu",
+                                   "dense_tops": {"fp8": 1978.9, "fp16": 989.4}})
+    assert bounds.setting_operand(chip) == "fp8"
     assert metrics.tpp({}) is None
     assert metrics.tpp(None) is None
 

@@ -396,6 +396,20 @@ def _draw_2023_regions(ax, lines: list[tuple[str, float]]) -> None:  # type: ign
         draw(value, color=MUTED, ls="--", lw=0.8, zorder=1)
 
 
+def _label_and_save(fig, ax, size: Size, base: KnowledgeBase,  # type: ignore[no-untyped-def]
+                    chips: list[Chip], path: Path) -> Drawn:
+    """Name the chips a TPP x density chart has room for (around what is drawn), then save."""
+    fig.canvas.draw()
+    fixed = [b for _t, b in text_boxes(fig)]
+    order = label_order(base, chips, lambda c: -float(c.tpp))  # type: ignore[arg-type]
+    drawn = Drawn(path)
+    drawn.labels = _label_points(fig, ax, size, _grouped(
+        base, order, lambda c: c.tpp, lambda c: c.performance_density), fixed)
+    _save(fig, path, drawn)
+    _pyplot().close(fig)
+    return drawn
+
+
 def tpp_density(base: KnowledgeBase, path: Path, size: Size = WIDE) -> Drawn:
     """Every chip by TPP and performance density, coloured by vendor, with the control lines."""
     plt = _pyplot()
@@ -424,15 +438,7 @@ def tpp_density(base: KnowledgeBase, path: Path, size: Size = WIDE) -> Drawn:
     regions = [Patch(color="#c0392b", alpha=0.25, lw=0), Patch(color="#b35900", alpha=0.3, lw=0)]
     _legend(fig, ax, size, [*handles.values(), *regions],
             [*handles, "3A090.a (2023)", "3A090.b (2023, data centre)"], legend_top)
-    fig.canvas.draw()
-    fixed = [b for _t, b in text_boxes(fig)]
-    order = label_order(base, chips, lambda c: -float(c.tpp))  # type: ignore[arg-type]
-    drawn = Drawn(path)
-    drawn.labels = _label_points(fig, ax, size, _grouped(
-        base, order, lambda c: c.tpp, lambda c: c.performance_density), fixed)
-    _save(fig, path, drawn)
-    plt.close(fig)
-    return drawn
+    return _label_and_save(fig, ax, size, base, chips, path)
 
 
 def tpp_release(base: KnowledgeBase, path: Path, size: Size = WIDE) -> Drawn:
@@ -607,15 +613,7 @@ def rule_day(base: KnowledgeBase, path: Path, day: dt.date,
                         f"{words} ({len(group)})"))
     _legend(fig, ax, size, [h for h, _ in handles], [t for _, t in handles], legend_top,
             1 if size is NARROW else 2)
-    fig.canvas.draw()
-    fixed = [b for _t, b in text_boxes(fig)]
-    order = label_order(base, chips, lambda c: -float(c.tpp))  # type: ignore[arg-type]
-    drawn = Drawn(path)
-    drawn.labels = _label_points(fig, ax, size, _grouped(
-        base, order, lambda c: c.tpp, lambda c: c.performance_density), fixed)
-    _save(fig, path, drawn)
-    plt.close(fig)
-    return drawn
+    return _label_and_save(fig, ax, size, base, chips, path)
 
 
 # ---------------------------------------------------------------------------------------------

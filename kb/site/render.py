@@ -107,40 +107,6 @@ def fmt(value: Any, unit: str = "") -> str:
 # Criteria and destinations in words
 
 
-def criterion_text(criterion: Any) -> str:
-    """A criterion in plain words, e.g. "TPP ≥ 4,800, or (TPP ≥ 1,600 and ...)"."""
-    ops = {"gte": "≥", "gt": ">", "lte": "≤", "lt": "<", "eq": "=", "in": "in"}
-    parts: list[str] = []
-    for key, value in criterion.parts():
-        if key in ("all", "any"):
-            joiner = " and " if key == "all" else ", or "
-            inner = [criterion_text(c) for c in value]
-            text = joiner.join(f"({t})" if (" and " in t or ", or " in t) else t for t in inner)
-            parts.append(text)
-        elif key == "not_":
-            if value.control is not None and len(value.parts()) == 1:
-                parts.append(f"not specified by {_control_name(value.control)}")
-            else:
-                parts.append(f"not ({criterion_text(value)})")
-        elif key == "control":
-            parts.append(f"specified by {_control_name(value)}")
-        else:
-            metric = metrics.METRICS[key]
-            if metric.type == "bool":
-                parts.append(metric.label if value else f"not {metric.label}")
-                continue
-            for op, expected in value.items():
-                shown = (", ".join(map(str, expected)) if isinstance(expected, list)
-                         else fmt(expected))
-                unit = f" {metric.unit}" if metric.unit else ""
-                parts.append(f"{metric.label} {ops[op]} {shown}{unit}")
-    return " and ".join(parts)
-
-
-def _control_name(ref: Any) -> str:
-    return ref.control if ref.rule is None else f"{ref.control} of {ref.rule}"
-
-
 def reach_text(base: KnowledgeBase, reach: Any) -> str:
     if reach is None:
         return "not stated"
@@ -458,13 +424,15 @@ def share_spread(base: KnowledgeBase, subject: str) -> list[dict[str, Any]]:
 
 def previous_versions(base: KnowledgeBase, rule: Rule) -> list[dict[str, Any]]:
     """For each control that supersedes another: the old and new criterion in words."""
+    names = words.names_from(base)
     out = []
     for control in rule.controls:
         for ref in control.supersedes:
             old = next(c for c in base.rules[ref.rule].controls if c.id == ref.control)
             out.append({"control": control, "old_rule": base.rules[ref.rule], "old": old,
-                        "before": criterion_text(old.criterion) if old.criterion else "",
-                        "after": criterion_text(control.criterion) if control.criterion else "",
+                        "before": words.criterion(old.criterion, names) if old.criterion else "",
+                        "after": (words.criterion(control.criterion, names)
+                                  if control.criterion else ""),
                         "before_reach": reach_text(base, old.destinations),
                         "after_reach": reach_text(base, control.destinations)})
     return out
