@@ -135,7 +135,8 @@ def chip_label(base: KnowledgeBase, chip: Chip) -> str:
 
 
 def _figure(plt, size: Size, height: float):  # type: ignore[no-untyped-def]
-    fig = plt.figure(figsize=(size.width / 72, height / 72))
+    # 72 dpi, as the SVG is written: one pixel measured here is one unit of the file.
+    fig = plt.figure(figsize=(size.width / 72, height / 72), dpi=72)
     plt.rcParams["font.size"] = size.font
     return fig
 
@@ -322,11 +323,11 @@ def text_boxes(fig) -> list[tuple[str, Box]]:  # type: ignore[no-untyped-def]
 
 
 def _save(fig, path: Path, drawn: Drawn) -> Drawn:  # type: ignore[no-untyped-def]
-    fig.canvas.draw()
-    drawn.texts = text_boxes(fig)
-    drawn.size = tuple(fig.get_size_inches() * 72)  # type: ignore[assignment]
     buf = io.StringIO()
     fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    # Measured after saving, which laid the figure out: a draw of its own would double the cost.
+    drawn.texts = text_boxes(fig)
+    drawn.size = tuple(fig.get_size_inches() * 72)  # type: ignore[assignment]
     svg = buf.getvalue()
     # Points to pixels: at 72 dpi one point is one user unit, which should be one CSS pixel
     # (points would make the chart a third larger than the column it was laid out for).
@@ -399,7 +400,7 @@ def _draw_2023_regions(ax, lines: list[tuple[str, float]]) -> None:  # type: ign
 def _label_and_save(fig, ax, size: Size, base: KnowledgeBase,  # type: ignore[no-untyped-def]
                     chips: list[Chip], path: Path) -> Drawn:
     """Name the chips a TPP x density chart has room for (around what is drawn), then save."""
-    fig.canvas.draw()
+    fig.draw_without_rendering()
     fixed = [b for _t, b in text_boxes(fig)]
     order = label_order(base, chips, lambda c: -float(c.tpp))  # type: ignore[arg-type]
     drawn = Drawn(path)
@@ -480,7 +481,7 @@ def tpp_release(base: KnowledgeBase, path: Path, size: Size = WIDE) -> Drawn:
     ax.set_xlabel("Release date")
     ax.set_ylabel("TPP")
     _legend(fig, ax, size, list(handles.values()), list(handles), legend_top)
-    fig.canvas.draw()
+    fig.draw_without_rendering()
     fixed = [b for _t, b in text_boxes(fig)]
     order = label_order(base, chips, lambda c: -float(c.tpp))  # type: ignore[arg-type]
     drawn = Drawn(path)
