@@ -517,6 +517,8 @@ class Engine:
         # own chips are kept; hypothetical chips are evaluated afresh every time.
         self._known = chips or {}
         self._outcomes: dict[tuple[str, str], Outcome] = {}
+        self._determinations: dict[tuple[str, tuple[tuple[str, str, int | None], ...]],
+                                   list[Determination]] = {}
         self._change_dates: list[dt.date] | None = None
         self._compiled: dict[tuple[str, str], Any] = {}
         self._resolvers: dict[str, Resolve] = {}
@@ -761,27 +763,50 @@ class Engine:
             return any(f(values) for f in formulas)
         return None, cells.decide(chip, target, used)
 
+    def evaluate_all(self) -> None:
+        """Answer every control's criterion on every knowledge-base chip now: a process forked
+        afterwards (the site's charts and downloads) shares the answers instead of redoing them."""
+        for chip in self._known.values():
+            for rule, control in self.chip_controls:
+                self.evaluate(rule, control, chip)
+
     def evaluate(self, rule: Rule, control: Control, chip: Chip) -> Outcome:
         """A control's criterion on a chip (dates aside)."""
         return self._evaluate_once(f"{rule.id} {control.id}", control.criterion, chip,
                                    self.resolver(rule))
 
     def classify(self, chip: Chip, on: dt.date) -> list[Determination]:
-        out = []
+        # Which controls apply (and through which earlier date) is all that varies by day:
+        # a knowledge-base chip's determinations are made once per such state. The lists
+        # returned are fresh; the determinations in them are shared and never changed.
+        state = []
         for rule, control in self.chip_controls:
             if self.in_force(rule, control, on, chip):
-                res = self.evaluate(rule, control, chip)
-                reasons = list(res.reasons)
                 general, _ = self.spans[(rule.id, control.id)]
+                early = None
                 if general is not None and on < general:
                     early = next(e for e in control.earlier_for
                                  if e.names(chip.id, chip.vendor) and e.effective <= on)
-                    reasons.insert(0, f"in force for this chip from "
-                                      f"{early.effective.isoformat()}, before the rule's "
-                                      f"{general.isoformat()}: {early.note}")
-                out.append(Determination(rule.id, control.id, res.value, reasons,
-                                         list(res.missing), list(res.deciders)))
-        return out
+                state.append((rule, control, early))
+        known = self._known.get(chip.id) is chip
+        key = (chip.id, tuple((r.id, c.id, None if e is None else c.earlier_for.index(e))
+                             for r, c, e in state))
+        if known and key in self._determinations:
+            return list(self._determinations[key])
+        out = []
+        for rule, control, early in state:
+            res = self.evaluate(rule, control, chip)
+            reasons = list(res.reasons)
+            if early is not None:
+                general, _ = self.spans[(rule.id, control.id)]
+                reasons.insert(0, f"in force for this chip from "
+                                  f"{early.effective.isoformat()}, before the rule's "
+                                  f"{general.isoformat()}: {early.note}")
+            out.append(Determination(rule.id, control.id, res.value, reasons,
+                                     list(res.missing), list(res.deciders)))
+        if known:
+            self._determinations[key] = out
+        return list(out)
 
     def verdict(self, chip: Chip, on: dt.date, destination: str | None = None,
                 headquartered_in: str | None = None) -> Verdict:

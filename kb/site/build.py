@@ -251,6 +251,8 @@ def build_site(base: KnowledgeBase, out: Path | None = None, jobs: int | None = 
         # killed build leaves nothing of them behind.
         tmp = new / ".kb-assets"
         assets: Pending[dict[Path, tuple[list[str], list[str]]]] | None = None
+        # The pages, the charts and the downloads all ask for every chip's answers.
+        base.engine.evaluate_all()
         # Nothing here needs the collector to rescan the records loaded so far.
         gc.freeze()
         try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import weakref
 from typing import Any
 
 from kb import words
@@ -38,9 +39,21 @@ def days(base: KnowledgeBase) -> list[dt.date]:
     return base.engine.history_days()
 
 
-def classes(base: KnowledgeBase) -> tuple[list[str], list[list[int]], list[list[str]]]:
+Classes = tuple[list[str], list[list[int]], list[list[str]]]
+# The pages and the shared script both need the classes: worked out once per loaded base.
+_CLASSES: weakref.WeakKeyDictionary[Any, Classes] = weakref.WeakKeyDictionary()
+
+
+def classes(base: KnowledgeBase) -> Classes:
     """Countries in a fixed order; for each day, each country's class; for each day, one
     country standing for each class."""
+    found = _CLASSES.get(base.engine)
+    if found is None:
+        found = _CLASSES[base.engine] = _classes(base)
+    return found
+
+
+def _classes(base: KnowledgeBase) -> Classes:
     codes = sorted(country_table.table())
     named = named_countries(base)
     groups = sorted(base.country_groups.values(), key=lambda g: g.id)
