@@ -15,7 +15,11 @@ from kb.knowledge import KnowledgeBase
 from kb.models.figures import exact
 from kb.rows import Rows, range_columns
 
-JSON_SCHEMA_VERSION = "2"
+JSON_SCHEMA_VERSION = "3"
+"""The JSON API's version (index.json, openapi.json): raised when a field changes meaning or is
+removed, each change listed under "Schema versions" in docs/querying.md. 3: a source's
+``reliability`` is the effective mark (the kind's default where the record sets none), never
+null, with ``is_reliability_recorded`` beside it."""
 
 DESCRIPTIONS = {
     "chip": {

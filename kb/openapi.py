@@ -18,6 +18,7 @@ from pydantic.json_schema import models_json_schema
 from kb import engine, models, outputs, schema
 from kb.export import DESCRIPTIONS, JSON_SCHEMA_VERSION
 from kb.models.chip import OperandType
+from kb.models.figures import CONVENTION_LABELS
 from kb.models.source import DEFAULT_RELIABILITY, Reliability
 from kb.rows import RANGED
 
@@ -100,23 +101,124 @@ _PLAIN: dict[str, str] = {
 }
 
 
+# The fields of the nested models (criteria, destinations, figure ranges, dates...) that carry
+# no docstring, by schema name; the models' own docstrings, where written, come first.
+_ON_OR = {"gte": "at least", "gt": "more than", "lte": "at most", "lt": "less than",
+          "eq": "exactly"}
+_DAY_OR = {"gte": "on or after", "gt": "after", "lte": "on or before", "lt": "before",
+           "eq": "on"}
+_TEXT_TEST = {"eq": "The text must be exactly this",
+              "in": "The text must be one of these (any one matches)"}
+_NESTED: dict[str, dict[str, str]] = {
+    "ByConvention": {
+        "conventions": "The figure under each named way of counting ("
+                       + "; ".join(f"{k}: {v}" for k, v in CONVENTION_LABELS.items()) + ")",
+        "note": "Why the ways of counting give different values, in words"},
+    "Control": {
+        "description": "What the paragraph controls, in words",
+        "effective": "First day in force, where it differs from the rule's (left out: the "
+                     "rule's first day; see applies_from)",
+        "destinations": "Where a licence is needed: countries and groups, less exclusions (left "
+                        "out: the control names none; a review-policy control then applies "
+                        "wherever the controls in policy_of need a licence)",
+        "policy_of": "For a review-policy control: the controls whose licences it changes the "
+                     "review of",
+        "policy_by_destination": "Review policies for some of the destinations, each in place "
+                                 "of licence_policy there (the first entry that names a "
+                                 "destination applies)",
+        "policy_note": "Conditions or remarks that go with the review policy, in words",
+        "exceptions": "Licence exceptions or exemptions available under the control",
+        "note": "Remarks by the knowledge base's contributors"},
+    "ControlRef": {"rule": "Id of the rule (rules/{id}.json)",
+                   "control": "Id of the control within that rule, its paragraph (e.g. "
+                              "3A090.a)"},
+    "Criterion": {"all": "Criteria that must all hold", "any": "Criteria of which at least "
+                  "one must hold", "not": "A criterion that must not hold"},
+    "DateTest": {op: f"The day must be {words} this day (YYYY-MM-DD)"
+                 for op, words in _DAY_OR.items()},
+    "DestinationPolicy": {
+        "countries": "ISO 3166-1 alpha-2 codes of the countries the policy applies to",
+        "groups": "Country-group ids whose members the policy applies to (membership on the "
+                  "day asked about)",
+        "policy": "The licence review policy for those destinations",
+        "note": "Conditions or remarks that go with the policy there, in words"},
+    "Disputed": {"field": "The field, or dotted path such as dense_tops.fp8, the other source "
+                          "gives a value for",
+                 "value": "The value that source gives",
+                 "source": "Id of the source that gives it (sources/{id}.json)"},
+    "EarlierFor": {"effective": "The earlier first day for the named chips and vendors",
+                   "chips": "Ids of the chips the earlier day applies to"},
+    "Evidence": {"source": "Id of the source weighed (sources/{id}.json)",
+                 "tier": "official (datasheet, filing, regulation), reported (press, analyst) "
+                         "or estimated (by the knowledge base)"},
+    "FigureRange": {"low": "The lowest value the sources give (its source cited as the "
+                           "field's .low)",
+                    "high": "The highest value the sources give (its source cited as the "
+                            "field's .high)"},
+    "LicenceException": {"description": "What the exception allows, and on which conditions, "
+                                        "in words"},
+    "Membership": {"country": "ISO 3166-1 alpha-2 code of the member country"},
+    "Memory": {"capacity_gb": "On-package memory capacity, GB"},
+    "NumberTest": {op: f"The value must be {words} this number"
+                   for op, words in _ON_OR.items()},
+    "Reach": {
+        "worldwide": "Every destination (less the exclusions)",
+        "countries": "ISO 3166-1 alpha-2 codes of the destination countries",
+        "except_countries": "Countries left out, though worldwide or a group takes them in",
+        "except_groups": "Country-group ids whose members are left out (membership on the day "
+                         "asked about)",
+        "headquartered_in_groups": "Also to entities headquartered in a member of these "
+                                   "country groups (or whose parent is), wherever they are",
+        "note": "Remarks on the destinations, in words"},
+    "Related": {"chips": "Ids of the chips the claim is about",
+                "rules": "Ids of the rules the claim is about",
+                "market_shares": "Ids of the market-share estimates the claim is about",
+                "organizations": "Ids of the organizations the claim is about"},
+    "RuleDates": {"announced": "Day the rule was announced",
+                  "published": "Day of official publication (e.g. in the Federal Register)",
+                  "effective": "Day the rule takes effect",
+                  "comment_deadline": "Last day for public comments on the rule"},
+    "_TextTestModel": _TEXT_TEST,
+}
+# The objects written inline in a criterion (a text comparison, another control's outcome).
+_CONTROL_TEST = {"rule": "Id of the rule the control is in (left out: the rule the criterion "
+                         "is written in)",
+                 "control": "Id of the control, its paragraph (e.g. 3A090.a)"}
+
+
+def _describe_nested(defs: dict[str, dict[str, Any]]) -> None:
+    for name, fields in _NESTED.items():
+        props = defs[name]["properties"]
+        for key, text in fields.items():
+            if not props[key].get("description"):  # KeyError: a field the model dropped
+                props[key]["description"] = text
+    for key, prop in defs["Criterion"]["properties"].items():
+        words = _CONTROL_TEST if key == "control" else _TEXT_TEST
+        for branch in prop.get("anyOf", []):
+            for sub, schema_ in branch.get("properties", {}).items():
+                schema_.setdefault("description", words[sub])
+
+
 def _overlay(target: dict[str, Any], descriptions: dict[str, str]) -> None:
-    """The export's descriptions win: they say what the published field holds."""
+    """The export's descriptions win: they say what the published field holds (written for the
+    CSV, where null is an empty cell)."""
     for key, text in descriptions.items():
         prop = target.get("properties", {}).get(key)
         if prop is not None:
-            prop["description"] = text
+            prop["description"] = text.replace("(empty", "(null").replace("; empty:", "; null:")
 
 
 def _chip(defs: dict[str, dict[str, Any]]) -> None:
     chip, memory = defs["Chip"], defs["Memory"]
     # A figure known only within bounds is null here, with the interval's ends beside it
     # (kb.export.json_records), so each field is a number or null, never an object.
-    for target, key in ((chip, "die_area_mm2"), (chip, "interconnect_gb_s"),
-                        (memory, "capacity_gb"), (memory, "bandwidth_gb_s")):
+    bounded = ((chip, "die_area_mm2", "die_area_mm2"),
+               (chip, "interconnect_gb_s", "interconnect_gb_s"),
+               (memory, "capacity_gb", "memory_capacity_gb"),
+               (memory, "bandwidth_gb_s", "memory_bandwidth_gb_s"))
+    for target, key, _ in bounded:
         target["properties"][key] = {**_NUMBER_OR_NULL,
-                                     "description": target["properties"][key].get("description",
-                                                                                  "")}
+                                     "description": target["properties"][key]["description"]}
     memory["required"] = sorted(memory["properties"])
     chip["properties"]["dense_tops"] = {
         **_operands(_NUMBER),
@@ -149,6 +251,11 @@ def _chip(defs: dict[str, dict[str, Any]]) -> None:
                                  f"Greatest {what} the figures allow (null: unbounded)"}
     _with(chip, extra)
     _overlay(chip, DESCRIPTIONS["chip"])
+    for target, key, ranged in bounded:
+        prop = target["properties"][key]
+        if f"{ranged}_low" not in prop["description"]:
+            prop["description"] = (prop["description"].rstrip(".") + " (null where only bounds "
+                                   f"are known: see the chip's {ranged}_low and {ranged}_high)")
 
 
 def _rule(defs: dict[str, dict[str, Any]]) -> None:
@@ -204,6 +311,7 @@ def _determination() -> dict[str, Any]:
 def _index() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """The index's schema, and those of its entries for a kind and for determinations."""
     kind = {"type": "object", "additionalProperties": False, "required": ["count", "all", "one"],
+            "description": "A record kind's count and files",
             "properties": {
                 "count": {"type": "integer", "minimum": 0, "description": "Number of records"},
                 "all": {"type": "string", "description": "Every record, relative to index.json"},
@@ -212,19 +320,24 @@ def _index() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     dets = copy.deepcopy(kind)
     del dets["properties"]["one"]
     dets["required"] = ["count", "all"]
+    dets["description"] = "The determinations' count and file"
     return {
         "type": "object", "title": "Index", "additionalProperties": False,
         "description": "What the API holds, with the file of each kind",
         "required": ["schema_version", "kinds", "determinations", "openapi"],
         "properties": {
             "schema_version": {"const": JSON_SCHEMA_VERSION, "description":
-                               "Changes when a field changes meaning or is removed"},
+                               "Changes when a field changes meaning or is removed (each version's "
+                               "change: docs/querying.md, Schema versions)"},
             "openapi": {"const": "openapi.json", "description": "This API's description"},
             "kinds": {"type": "object", "additionalProperties": False,
                       "description": "Each record kind's count and files",
                       "required": list(models.KINDS),
-                      "properties": {k: _ref("IndexKind") for k in models.KINDS}},
-            "determinations": _ref("IndexDeterminations"),
+                      "properties": {k: {**_ref("IndexKind"), "description":
+                                         f"The {k.replace('-', ' ')}: count and files"}
+                                     for k in models.KINDS}},
+            "determinations": {**_ref("IndexDeterminations"), "description":
+                               "Every chip under every chip control: count and file"},
         },
     }, kind, dets
 
@@ -235,6 +348,7 @@ def components() -> dict[str, dict[str, Any]]:
                                 ref_template=REF)
     defs: dict[str, dict[str, Any]] = top["$defs"]
     _describe_all(defs)
+    _describe_nested(defs)
     for model in models.KINDS.values():
         for key, prop in defs[model.__name__]["properties"].items():
             if not prop.get("description") and key in _PLAIN:
@@ -252,7 +366,8 @@ def components() -> dict[str, dict[str, Any]]:
     defs["Index"], defs["IndexKind"], defs["IndexDeterminations"] = _index()
     defs["OpenAPI"] = {"type": "object", "required": ["openapi", "paths"],
                        "description": "This document",
-                       "properties": {"openapi": {"const": OPENAPI_VERSION}}}
+                       "properties": {"openapi": {"const": OPENAPI_VERSION, "description":
+                                                  "The OpenAPI version the document follows"}}}
     return defs
 
 

@@ -49,7 +49,7 @@ def test_json_api_shape(tmp_path, base):
     out = tmp_path / "api"
     assert cli.main(["export", "--format", "json", str(out)]) == 0
     index = json.loads((out / "index.json").read_text())
-    assert index["schema_version"] == "2"
+    assert index["schema_version"] == "3"
     assert index["kinds"]["chips"]["count"] == len(base.chips)
     h20 = json.loads((out / "chips" / "nvidia-h20.json").read_text())
     assert h20["tpp"] == 2368 and h20["tpp_operand"] == "fp8"
