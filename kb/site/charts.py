@@ -322,6 +322,24 @@ def text_boxes(fig) -> list[tuple[str, Box]]:  # type: ignore[no-untyped-def]
     return sorted(out, key=lambda tb: (tb[1], tb[0]))
 
 
+def _texts_in_plot(fig, ax) -> list[Box]:  # type: ignore[no-untyped-def]
+    """The boxes of the texts drawn inside the plot, which chip labels must keep clear of.
+    Ticks, axis titles and the legend sit outside it (the labels stay inside), so no draw is
+    needed to place them: the axes' limits are set, and a text measures where it will be."""
+    from matplotlib.text import Annotation, Text
+
+    renderer = fig.canvas.get_renderer()
+    out = []
+    for t in ax.texts:
+        if t.get_visible() and t.get_text().strip():
+            if isinstance(t, Annotation):  # placed at its point (a draw would do it)
+                t.update_positions(renderer)
+            # The text's own box: an annotation's extent would include its leader line.
+            b = Text.get_window_extent(t, renderer)
+            out.append((b.x0, b.y0, b.x1, b.y1))
+    return out
+
+
 def _save(fig, path: Path, drawn: Drawn) -> Drawn:  # type: ignore[no-untyped-def]
     buf = io.StringIO()
     fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
@@ -400,8 +418,7 @@ def _draw_2023_regions(ax, lines: list[tuple[str, float]]) -> None:  # type: ign
 def _label_and_save(fig, ax, size: Size, base: KnowledgeBase,  # type: ignore[no-untyped-def]
                     chips: list[Chip], path: Path) -> Drawn:
     """Name the chips a TPP x density chart has room for (around what is drawn), then save."""
-    fig.draw_without_rendering()
-    fixed = [b for _t, b in text_boxes(fig)]
+    fixed = _texts_in_plot(fig, ax)
     order = label_order(base, chips, lambda c: -float(c.tpp))  # type: ignore[arg-type]
     drawn = Drawn(path)
     drawn.labels = _label_points(fig, ax, size, _grouped(
@@ -481,8 +498,7 @@ def tpp_release(base: KnowledgeBase, path: Path, size: Size = WIDE) -> Drawn:
     ax.set_xlabel("Release date")
     ax.set_ylabel("TPP")
     _legend(fig, ax, size, list(handles.values()), list(handles), legend_top)
-    fig.draw_without_rendering()
-    fixed = [b for _t, b in text_boxes(fig)]
+    fixed = _texts_in_plot(fig, ax)
     order = label_order(base, chips, lambda c: -float(c.tpp))  # type: ignore[arg-type]
     drawn = Drawn(path)
     drawn.labels = _label_points(fig, ax, size, _grouped(
