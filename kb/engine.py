@@ -517,6 +517,7 @@ class Engine:
         # own chips are kept; hypothetical chips are evaluated afresh every time.
         self._known = chips or {}
         self._outcomes: dict[tuple[str, str], Outcome] = {}
+        self._reached: dict[tuple[int, str, dt.date], bool] = {}
         self._determinations: dict[tuple[str, tuple[tuple[str, str, int | None], ...]],
                                    list[Determination]] = {}
         self._change_dates: list[dt.date] | None = None
@@ -850,6 +851,16 @@ class Engine:
 
     def reaches(self, reach: Reach, country: str, on: dt.date) -> bool:
         """Whether a destination reach covers a country on a date."""
+        # Asked for every chip, destination and day ("Can I ship it?"), the answer depends on
+        # none of the chips: kept per reach (an object the rules hold while this engine
+        # lives), country and day.
+        key = (id(reach), country, on)
+        found = self._reached.get(key)
+        if found is None:
+            found = self._reached[key] = self._reaches(reach, country, on)
+        return found
+
+    def _reaches(self, reach: Reach, country: str, on: dt.date) -> bool:
         if country in reach.except_countries or any(
             self.groups[g].has(country, on) for g in reach.except_groups
         ):
@@ -868,7 +879,11 @@ class Engine:
         """Review policy (and its note) for a licence under a control to a destination."""
         policy, note = control.licence_policy, control.policy_note
         for p in control.policy_by_destination:
-            if self._in(destination, p.countries, p.groups, on):
+            key = (id(p), destination, on)  # as in reaches: the same for every chip
+            hit = self._reached.get(key)
+            if hit is None:
+                hit = self._reached[key] = self._in(destination, p.countries, p.groups, on)
+            if hit:
                 policy, note = p.policy, p.note or note
                 break
         for prule, pcontrol in self.policy_controls:
