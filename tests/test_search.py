@@ -81,6 +81,7 @@ def _finder(page, query: str) -> list[str]:
 
 @pytest.mark.parametrize(("query", "first"), [
     ("H20", "chips/nvidia-h20.html"),
+    ("H200", "chips/nvidia-h200.html"),
     ("910B", "chips/huawei-ascend-910b.html"),
     ("MI300X", "chips/amd-mi300x.html"),
     ("Gaudi3", "chips/intel-gaudi3.html"),
@@ -90,6 +91,50 @@ def test_header_search_puts_the_named_chip_first(browser, served, query, first):
     page.goto(served + "/rules/index.html")
     found = _header_search(page, query)
     assert found and found[0].endswith("/" + first), found[:5]
+    assert errors == []
+    page.close()
+
+
+def _scores(page, queries: list[str]) -> dict[str, list[tuple[str, float]]]:
+    """The theme's own search worker, given the site's index: for each query, every page it
+    finds (sections grouped under their page, as the results show them) with its best score."""
+    config = json.loads(page.locator("#__config").text_content())
+    return page.evaluate("""async ([worker, queries]) => {
+        const index = await (await fetch("search/search_index.json")).json();
+        const w = new Worker(worker);
+        const next = () => new Promise(done => w.addEventListener(
+            "message", e => done(e.data), {once: true}));
+        w.postMessage({type: 0, data: {...index, options: {suggest: false}}});  // set up
+        await next();
+        const out = {};
+        for (const q of queries) {
+            w.postMessage({type: 2, data: q});  // a query
+            const found = (await next()).data.items;
+            out[q] = found.map(group => [group[0].location.split("#")[0],
+                                         Math.max(...group.map(item => item.score))]);
+        }
+        w.terminate();
+        return out;
+    }""", [config["search"], queries])
+
+
+@pytest.mark.parametrize(("query", "first", "second"), [
+    ("H20", "chips/nvidia-h20.html", "chips/nvidia-h200.html"),
+    ("L4", "chips/nvidia-l4.html", "chips/nvidia-l40.html"),
+    ("L40", "chips/nvidia-l40.html", "chips/nvidia-l40s.html"),
+    ("910", "chips/huawei-ascend-910.html", None),
+])
+def test_header_search_puts_an_exact_name_well_ahead_of_longer_ones(browser, served, query,
+                                                                      first, second):
+    # The theme matches "H20" as a prefix of "H200" too, about as strongly: the exact name's
+    # page must lead by a clear margin, not by the accident of how often a word occurs.
+    page, errors = _page(browser)
+    page.goto(served + "/index.html")
+    found = _scores(page, [query])[query]
+    assert found[0][0] == first, found[:3]
+    if second is not None:
+        assert found[1][0] == second, found[:3]
+    assert found[0][1] >= 1.8 * found[1][1], found[:3]
     assert errors == []
     page.close()
 
@@ -134,6 +179,21 @@ def test_finder_ranks_exact_names_and_whole_words_first(browser, served, query, 
     page.goto(served + "/vendors/index.html")
     found = _finder(page, query)
     assert found and found[0].endswith("/" + first), found[:5]
+    assert errors == []
+    page.close()
+
+
+def test_every_example_the_finders_offer_finds_something(browser, served, site):
+    # The examples in the finder boxes' placeholders ("e.g. H20, MI308, diffusion, TPP") each
+    # give at least one record, whichever box: the home page's or the one on every other page.
+    page, errors = _page(browser)
+    for path in ("/index.html", "/chips/index.html"):
+        page.goto(served + path)
+        placeholder = page.locator("#kb-find").get_attribute("placeholder") or ""
+        examples = [e.strip() for e in placeholder.removeprefix("e.g. ").split(",")]
+        assert placeholder.startswith("e.g. ") and len(examples) >= 3, placeholder
+        for example in examples:
+            assert _finder(page, example), (path, example)
     assert errors == []
     page.close()
 
@@ -196,13 +256,24 @@ def test_record_pages_carry_boost_and_escaped_aliases(site):
     for doc in index["docs"]:
         by_page.setdefault(doc["location"].split("#")[0], doc)
     h20 = by_page["chips/nvidia-h20.html"]
-    assert h20["boost"] == finder.BOOST["chip"]
+    assert h20["boost"] == finder.BOOST["chip"] * finder.PREFIX_BOOST  # "H20" begins "H200"
     assert h20["tags"] == ["H20", "HGX H20"]
+    assert by_page["chips/nvidia-h200.html"]["boost"] == finder.BOOST["chip"]
+    assert by_page["chips/nvidia-l4.html"]["boost"] == finder.BOOST["chip"] * 4  # L40, L40S
     assert by_page["rules/us-bis-2023-10-advanced-computing.html"]["boost"] == finder.BOOST["rule"]
     assert by_page["querying.html"]["boost"] < 1 < by_page["glossary.html"]["boost"]
     # The theme's search shows tags as HTML: record text must arrive escaped.
     meta = finder.search_meta("chip", ["<img src=x onerror=alert(1)>", "A & B"])
     assert meta["tags"] == ["&lt;img src=x onerror=alert(1)&gt;", "A &amp; B"]
+
+
+def test_a_chip_whose_name_begins_another_chips_is_found(base):
+    depths = finder.prefix_depths(base)
+    assert depths["nvidia-h20"] == 1 and "nvidia-h200" not in depths
+    assert (depths["nvidia-l4"], depths["nvidia-l40"]) == (2, 1) and "nvidia-l40s" not in depths
+    assert depths["huawei-ascend-910"] == 1 and "huawei-ascend-910b" not in depths
+    # Bare digits and pairs of them ("Gaudi 3", "96 GB") begin too many names to count.
+    assert "intel-gaudi3" not in depths and "nvidia-gh200" not in depths
 
 
 def test_records_script_cannot_close_a_script_element(base):

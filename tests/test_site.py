@@ -362,3 +362,183 @@ def test_chip_pages_give_kb_classifys_licence_answer_for_china(site, base):
         licence = json.loads(out.getvalue()).get("licence")
         want = words[licence["value"]] if licence else "no licence required"
         assert found.group(1) == want, chip.id
+
+
+def _china_today(chip_page: str) -> str:
+    """A chip page's "Today" answer for China (licence required, no licence required or
+    undetermined)."""
+    found = re.search(r"</strong> \(no recorded change since [0-9-]+\): ([a-z ]+) for "
+                      r"exports to China", chip_page)
+    assert found
+    return found.group(1)
+
+
+class _Text(HTMLParser):
+    """The text of each <p>, <li>, table cell and caption fed to it, with the links each holds
+    (scripts left out)."""
+
+    BLOCKS = ("p", "li", "td", "th", "figcaption")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.skip = 0
+        self.blocks: list[tuple[str, list[str]]] = []
+        self._open: list[tuple[list[str], list[str]]] = []
+        self._link: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self.skip += 1
+        elif tag in self.BLOCKS:
+            self._open.append(([], []))
+        elif tag == "a":
+            self._link = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self.skip -= 1
+        elif tag == "a" and self._link is not None:
+            if self._open:
+                self._open[-1][1].append(" ".join("".join(self._link).split()))
+            self._link = None
+        elif tag in self.BLOCKS and self._open:
+            text, links = self._open.pop()
+            self.blocks.append((" ".join("".join(text).split()), links))
+            if self._open:
+                self._open[-1][0].extend(text)
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            if self._open:
+                self._open[-1][0].append(data)
+            if self._link is not None:
+                self._link.append(data)
+
+
+def _blocks(path: Path) -> list[tuple[str, list[str]]]:
+    """The text blocks of a page's content (the theme's header and navigation left out)."""
+    html = path.read_text(encoding="utf-8")
+    parser = _Text()
+    parser.feed(html[html.index("<article"):html.index("</article>")])
+    return parser.blocks
+
+
+def test_vendor_pages_give_each_chip_the_china_answer_of_its_page(site, base):
+    # The vendor page's "China, today" column and the chip page's "Today" line say the same,
+    # for every chip of every vendor: `kb classify --to CN` in sum.
+    from kb.site import render
+
+    day = render.as_of(base)
+    vendors = {c.vendor for c in base.chips.values()}
+    for vid in sorted(vendors):
+        html = (site / "vendors" / f"{vid}.html").read_text(encoding="utf-8")
+        table = html[html.index('id="vendor-chips"'):html.index("</table>",
+                                                                html.index('id="vendor-chips"'))]
+        assert "<th" in table and ">China, today</th>" in table, vid
+        rows = re.findall(r'<a href="\.\./chips/([a-z0-9-]+)\.html">[^<]*</a></td>'
+                          r'<td class="kb-status[^"]*">([a-z ]+)</td>', table)
+        chips = sorted(c.id for c in base.chips.values() if c.vendor == vid)
+        assert sorted(cid for cid, _ in rows) == chips, vid
+        for cid, answer in rows:
+            page = (site / "chips" / f"{cid}.html").read_text(encoding="utf-8")
+            assert answer == _china_today(page), (vid, cid)
+            assert answer == render.china_status(base, base.chips[cid], day), (vid, cid)
+
+
+def test_lists_of_links_read_with_a_space_after_each_comma(site, base):
+    # Rule pages list the chips each control caught as "A, B, C", not "A,B,C"; the same for
+    # every list of links on every page ("or" and ";" included).
+    rule = site / "rules" / "us-bis-2023-10-advanced-computing.html"
+    caught = [(text, links) for text, links in _blocks(rule) if text.startswith("Caught: ")]
+    assert caught
+    for text, links in caught:
+        assert len(links) > 1
+        assert text == "Caught: " + ", ".join(links) + "."
+    later = next(text for text, _ in
+                 _blocks(site / "rules" / "us-bis-2022-10-advanced-computing.html")
+                 if text.startswith("January 2023 Macau extension"))
+    assert later.startswith("January 2023 Macau extension, October 2023 advanced computing rule")
+    for page in sorted(site.rglob("*.html")):
+        html = page.read_text(encoding="utf-8")
+        content = html[html.find("<article"):]
+        assert not re.search(r"</a>[,;]?<a\b", content), page.relative_to(site)
+        assert not re.search(r"3A090\.[ab](?:or\b|[,;]?<a\b)", content), page.relative_to(site)
+
+
+def test_the_separators_templates_print_keep_their_spaces():
+    # Every {{ value }} is escaped and its spaces collapsed at both ends (kb.site.markup), so a
+    # separator printed as {{ ", " }} would lose its space: templates write them as text.
+    from jinja2 import nodes
+
+    from kb.site import render
+
+    def padded(node: nodes.Node) -> list[str]:
+        if isinstance(node, nodes.Const):
+            value = node.value
+            return [value] if isinstance(value, str) and value != value.strip() else []
+        if isinstance(node, nodes.Filter | nodes.Test):  # a filter's arguments are not printed
+            return padded(node.node) if node.node is not None else []
+        if isinstance(node, nodes.Call):  # Markup(" ← TPP"): printed as it is
+            return []
+        return [s for child in node.iter_child_nodes() for s in padded(child)]
+
+    env = render.environment()
+    assert padded(env.parse('{{ ", " if not loop.last }}').body[0])  # what this test catches
+    found = []
+    for name in env.list_templates():
+        source = env.loader.get_source(env, name)[0]  # type: ignore[union-attr]
+        for output in env.parse(source).find_all(nodes.Output):
+            for node in output.nodes:
+                if not isinstance(node, nodes.TemplateData) and padded(node):
+                    found.append(f"{name}:{node.lineno}: {padded(node)}")
+    assert found == []
+
+
+def test_chip_pages_show_other_names_escaped(site, xss_site, base):
+    blocks = [text for text, _ in _blocks(site / "chips" / "nvidia-h20.html")]
+    assert "Also called: H20, HGX H20." in blocks
+    for chip in base.chips.values():
+        html = (site / "chips" / f"{chip.id}.html").read_text(encoding="utf-8")
+        assert ("Also called: " in html) == bool(chip.aliases), chip.id
+    hostile = (xss_site / "chips" / "xss-chip.html").read_text(encoding="utf-8")
+    assert "Also called: &lt;img src=x onerror=window.__xss=9&gt;." in hostile
+
+
+class _Pictures(HTMLParser):
+    """Every chart <img> with whether it sits in a <picture> and the narrow files offered."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.picture: list[str] | None = None
+        self.charts: list[tuple[str, str, list[str] | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "picture":
+            self.picture = []
+        elif tag == "source" and self.picture is not None:
+            self.picture.append(a.get("srcset") or "")
+        elif tag == "img" and "assets/charts/" in (a.get("src") or ""):
+            self.charts.append((a.get("src") or "", a.get("alt") or "",
+                                None if self.picture is None else list(self.picture)))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "picture":
+            self.picture = None
+
+
+def test_every_chart_offers_its_narrow_file_to_phones(site):
+    # The home page and the chips index among them: a <picture> whose <source> gives phones the
+    # narrow file, and an alt text saying what the chart shows.
+    seen = set()
+    for page in sorted(site.rglob("*.html")):
+        parser = _Pictures()
+        parser.feed(page.read_text(encoding="utf-8"))
+        for src, alt, sources in parser.charts:
+            where = f"{page.relative_to(site)}: {src}"
+            assert sources is not None, where
+            assert sources == [src.removesuffix(".svg") + "-narrow.svg"], where
+            assert (page.parent / sources[0]).is_file(), where
+            assert len(alt.split()) >= 8 and alt.endswith("."), where
+            seen.add(src.rsplit("/", 1)[-1])
+    assert {"tpp-density.svg", "tpp-release.svg", "market-share.svg"} <= seen

@@ -548,7 +548,7 @@ def render_pages(base: KnowledgeBase, docs_src: Path, today: dt.date | None = No
              org=base.organizations[vid],
              chips=sorted(chips_of.get(vid, []), key=lambda c: (c.released or "", c.id)),
              shares=shares_of.get(vid, []),
-             chip_status=chip_status)
+             cn_status=cn_status)
     page("market.md", "market.md.j2",
          shares=sorted(base.market_shares.values(),
                        key=lambda m: (m.region, m.period_start, m.estimator, m.id)),
@@ -605,6 +605,7 @@ class _State:
         # "Can I ship it?": one country standing for each class of destinations, per day.
         self.ship_stand_ins = shipping.classes(base)[2]
         self.ship_reaches = shipping.reach_table(base, self.ship_stand_ins)
+        self.prefix_depths = finder.prefix_depths(base)
         self.cn_status = {cid: china_status(base, c, day)
                           if self.chip_status[cid] != "not controlled" else NO_LICENCE
                           for cid, c in base.chips.items()}
@@ -652,7 +653,8 @@ class _State:
             self.page(f"chips/{chip.id}.md", "chip.md.j2", title=chip.name, chip=chip,
                       # In a script element: "<" escaped so no text can close it.
                       ship_json=Markup(ship.replace("<", "\\u003c")),
-                      search=finder.search_meta("chip", chip.aliases),
+                      search=finder.search_meta("chip", chip.aliases,
+                                                self.prefix_depths.get(chip.id, 0)),
                       description=trust.chip_description(
                           chip.name, base.organizations[chip.vendor].name,
                           self.cn_status[chip.id], fmt(chip.spans["tpp"]), self.day),

@@ -185,7 +185,8 @@ def rule_description(short_title: str, dates: Any, summary: str) -> str:
 
 def vendor_description(name: str, kind: str, chips: int, shares: int) -> str:
     return shorten(f"{name} ({kind.replace('-', ' ')}): {chips} chip(s) and {shares} "
-                   "market-share estimate(s) in the records, with each chip's status today.")
+                   "market-share estimate(s) in the records, with whether each chip needs a "
+                   "licence for China today.")
 
 
 def claim_description(statement: str, claimant: str, made: Any, verdict: str) -> str:
