@@ -137,6 +137,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("ref", help="git ref to compare with, e.g. HEAD~1 or origin/main")
     _records_arg(p)
 
+    p = sub.add_parser("watch", help="BIS Federal Register documents the records do not cite "
+                       "yet (needs the network)")
+    p.add_argument("--since", metavar="DATE", default=None,
+                   help="YYYY-MM-DD (default: the newest recorded instrument's publication date)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    _records_arg(p)
+
     p = sub.add_parser("schema", help="write the JSON Schema of every record kind (for editors)")
     p.add_argument("out", type=Path, help="output folder, e.g. schemas/")
 
@@ -269,7 +276,7 @@ def _path(value: str) -> Path:
 
 
 # Options whose value is text, not a file name, as the user wrote them.
-_OPTION_NAMES = {"on": "--on", "to": "--to", "hq": "--hq", "host": "--host",
+_OPTION_NAMES = {"since": "--since", "on": "--on", "to": "--to", "hq": "--hq", "host": "--host",
                  "from_id": "--from"}
 
 
@@ -585,6 +592,16 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_watch(args: argparse.Namespace) -> int:
+    from kb import watch
+
+    since = _date_arg(args.since, "--since") if args.since is not None else None
+    base = _base(args)
+    start, docs = watch.run(base, since)  # watch.WatchError: one plain line, exit 1
+    print(watch.as_json(docs, start) if args.json else watch.markdown(docs, start))
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from kb import project, schema
 
@@ -640,6 +657,7 @@ _COMMANDS = {
     "schema": cmd_schema,
     "new": cmd_new,
     "diff": cmd_diff,
+    "watch": cmd_watch,
     "build": cmd_build,
     "serve": cmd_serve,
 }
