@@ -411,6 +411,11 @@ class Determination:
         return STATUS[self.controlled]
 
 
+def _copy(d: Determination) -> Determination:
+    return Determination(d.rule_id, d.control_id, d.controlled, list(d.reasons),
+                         list(d.missing), list(d.deciders))
+
+
 @dataclass(frozen=True)
 class Verdict:
     """The overall answer across every control in force (for a destination, where one is
@@ -517,7 +522,7 @@ class Engine:
         # own chips are kept; hypothetical chips are evaluated afresh every time.
         self._known = chips or {}
         self._outcomes: dict[tuple[str, str], Outcome] = {}
-        self._reached: dict[tuple[int, str, dt.date], bool] = {}
+        self._reached: dict[tuple[int, str, dt.date], tuple[object, bool]] = {}
         self._determinations: dict[tuple[str, tuple[tuple[str, str, int | None], ...]],
                                    list[Determination]] = {}
         self._change_dates: list[dt.date] | None = None
@@ -778,8 +783,8 @@ class Engine:
 
     def classify(self, chip: Chip, on: dt.date) -> list[Determination]:
         # Which controls apply (and through which earlier date) is all that varies by day:
-        # a knowledge-base chip's determinations are made once per such state. The lists
-        # returned are fresh; the determinations in them are shared and never changed.
+        # a knowledge-base chip's determinations are made once per such state, and each
+        # caller gets its own copies (a caller may change what it is given).
         state = []
         for rule, control in self.chip_controls:
             if self.in_force(rule, control, on, chip):
@@ -793,7 +798,7 @@ class Engine:
         key = (chip.id, tuple((r.id, c.id, None if e is None else c.earlier_for.index(e))
                              for r, c, e in state))
         if known and key in self._determinations:
-            return list(self._determinations[key])
+            return [_copy(d) for d in self._determinations[key]]
         out = []
         for rule, control, early in state:
             res = self.evaluate(rule, control, chip)
@@ -806,8 +811,8 @@ class Engine:
             out.append(Determination(rule.id, control.id, res.value, reasons,
                                      list(res.missing), list(res.deciders)))
         if known:
-            self._determinations[key] = out
-        return list(out)
+            self._determinations[key] = [_copy(d) for d in out]
+        return out
 
     def verdict(self, chip: Chip, on: dt.date, destination: str | None = None,
                 headquartered_in: str | None = None) -> Verdict:
@@ -854,11 +859,18 @@ class Engine:
         # Asked for every chip, destination and day ("Can I ship it?"), the answer depends on
         # none of the chips: kept per reach (an object the rules hold while this engine
         # lives), country and day.
-        key = (id(reach), country, on)
+        return self._kept(reach, country, on, lambda: self._reaches(reach, country, on))
+
+    def _kept(self, holder: object, country: str, on: dt.date,
+              answer: Callable[[], bool]) -> bool:
+        """``answer()`` for a destination test held by ``holder`` (a reach, a review policy by
+        destination), worked out once per country and day; the holder is kept beside its
+        answer, so its id cannot pass to another object."""
+        key = (id(holder), country, on)
         found = self._reached.get(key)
-        if found is None:
-            found = self._reached[key] = self._reaches(reach, country, on)
-        return found
+        if found is None or found[0] is not holder:
+            found = self._reached[key] = (holder, answer())
+        return found[1]
 
     def _reaches(self, reach: Reach, country: str, on: dt.date) -> bool:
         if country in reach.except_countries or any(
@@ -879,11 +891,8 @@ class Engine:
         """Review policy (and its note) for a licence under a control to a destination."""
         policy, note = control.licence_policy, control.policy_note
         for p in control.policy_by_destination:
-            key = (id(p), destination, on)  # as in reaches: the same for every chip
-            hit = self._reached.get(key)
-            if hit is None:
-                hit = self._reached[key] = self._in(destination, p.countries, p.groups, on)
-            if hit:
+            if self._kept(p, destination, on,  # as in reaches: the same for every chip
+                          lambda p=p: self._in(destination, p.countries, p.groups, on)):
                 policy, note = p.policy, p.note or note
                 break
         for prule, pcontrol in self.policy_controls:

@@ -22,10 +22,13 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kb.errors import KBError
 from kb.terminal import clean
+
+if TYPE_CHECKING:
+    from kb.knowledge import KnowledgeBase
 
 API = "https://www.federalregister.gov/api/v1/documents.json"
 AGENCY = "industry-and-security-bureau"
@@ -152,7 +155,7 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def newest_published(base: Any) -> dt.date | None:
+def newest_published(base: KnowledgeBase) -> dt.date | None:
     """The latest publication date of any recorded instrument."""
     days = [r.dates.published for r in base.rules.values() if r.dates.published]
     return max(days) if days else None
@@ -169,7 +172,7 @@ class Recorded:
     urls: frozenset[str]
 
 
-def recorded(base: Any) -> Recorded:
+def recorded(base: KnowledgeBase) -> Recorded:
     """Document numbers and federalregister.gov URLs the rule and source records cite."""
     numbers: set[str] = set()
     urls: set[str] = set()
@@ -229,7 +232,7 @@ def as_json(docs: list[Document], since: dt.date) -> str:
     return json.dumps(out, indent=2, ensure_ascii=True)
 
 
-def run(base: Any, since: dt.date | None, opener: Opener | None = None,
+def run(base: KnowledgeBase, since: dt.date | None, opener: Opener | None = None,
         timeout: float = TIMEOUT_S) -> tuple[dt.date, list[Document]]:
     start = since or newest_published(base)
     if start is None:

@@ -508,7 +508,7 @@ def render_pages(base: KnowledgeBase, docs_src: Path, today: dt.date | None = No
     if contributing.is_file():  # one text for the repository and the site
         files["contributing.md"] = contributing.read_bytes()
     state = _State(base, environment(cache), as_of(base, today))
-    files["assets/ship-data.js"] = shipping.script(base).encode()
+    files["assets/ship-data.js"] = shipping.script(base, state.ship_classes).encode()
     pages = state.pages
     page = state.page
     chip_status = state.chip_status
@@ -603,7 +603,8 @@ class _State:
         # A chip no control in force catches needs no licence anywhere: only the others are
         # looked up one by one (most of the cost of this state at thousands of chips).
         # "Can I ship it?": one country standing for each class of destinations, per day.
-        self.ship_stand_ins = shipping.classes(base)[2]
+        self.ship_classes = shipping.classes(base)
+        self.ship_stand_ins = self.ship_classes[2]
         self.ship_reaches = shipping.reach_table(base, self.ship_stand_ins)
         self.prefix_depths = finder.prefix_depths(base)
         self.cn_status = {cid: china_status(base, c, day)

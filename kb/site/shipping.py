@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import weakref
 from typing import Any
 
 from kb import words
@@ -40,20 +39,11 @@ def days(base: KnowledgeBase) -> list[dt.date]:
 
 
 Classes = tuple[list[str], list[list[int]], list[list[str]]]
-# The pages and the shared script both need the classes: worked out once per loaded base.
-_CLASSES: weakref.WeakKeyDictionary[Any, Classes] = weakref.WeakKeyDictionary()
 
 
 def classes(base: KnowledgeBase) -> Classes:
     """Countries in a fixed order; for each day, each country's class; for each day, one
     country standing for each class."""
-    found = _CLASSES.get(base.engine)
-    if found is None:
-        found = _CLASSES[base.engine] = _classes(base)
-    return found
-
-
-def _classes(base: KnowledgeBase) -> Classes:
     codes = sorted(country_table.table())
     named = named_countries(base)
     groups = sorted(base.country_groups.values(), key=lambda g: g.id)
@@ -74,9 +64,10 @@ def _classes(base: KnowledgeBase) -> Classes:
     return codes, per_day, stand_ins
 
 
-def global_data(base: KnowledgeBase) -> dict[str, Any]:
-    """What every chip page shares: the days, the countries by name and group, their classes."""
-    codes, per_day, _ = classes(base)
+def global_data(base: KnowledgeBase, table: Classes) -> dict[str, Any]:
+    """What every chip page shares: the days, the countries by name and group, their classes
+    (``table``: :func:`classes`)."""
+    codes, per_day, _ = table
     groups = []
     for g in sorted(base.country_groups.values(), key=lambda g: (g.code or g.name, g.id)):
         groups.append({"label": words.group(g), "description": g.description or "",
@@ -169,8 +160,8 @@ def _answer(base: KnowledgeBase, verdict: Any, policy: str | None) -> dict[str, 
     }
 
 
-def script(base: KnowledgeBase) -> str:
+def script(base: KnowledgeBase, table: Classes) -> str:
     """The shared data as a script (a page opened from disk cannot fetch JSON)."""
-    data = json.dumps(global_data(base), sort_keys=True, ensure_ascii=False,
+    data = json.dumps(global_data(base, table), sort_keys=True, ensure_ascii=False,
                       separators=(",", ":"))
     return f"window.KB_SHIP = {data};\n"
