@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from kb import cli, outputs
+from kb.site.assetcache import KEY_FILE
 
 FORMATS = ("csv", "json", "sqlite")
 
@@ -439,6 +440,8 @@ def test_a_terminated_build_cleans_up_and_says_so(project, tmp_path):
     old = _snapshot(project / "site")
     newer = _two_states(project / "records")
     took = _timed(["build", "--records", str(newer), "--out", str(tmp_path / "ref")], project)
+    # The timed build made the charts and downloads; so must the stopped one, to be as long.
+    (project / KEY_FILE).unlink()
     code, err = _run_and_signal(["build", "--records", str(newer)], project, tmpdir,
                                 took * 0.5, signal.SIGTERM)
     assert (code, err) == (143, "kb build: terminated\n")

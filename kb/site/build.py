@@ -24,6 +24,7 @@ from kb import outputs, project
 from kb.cleanup import Watcher
 from kb.errors import KBError, RecordsInvalid
 from kb.knowledge import KnowledgeBase
+from kb.site import assetcache
 from kb.site.forked import HelperFailed, Pending, can_fork, usable_cpus
 
 
@@ -53,8 +54,9 @@ def stage(base: KnowledgeBase, root: Path, staging: Path, helpers: int = 0) -> l
     forked processes render shares of the chip pages (only where no other thread runs)."""
     from kb.site import render
 
-    files = render.render_pages(base, root / "docs", cache=root / "build" / "cache" / "jinja",
-                                helpers=helpers)
+    cache = assetcache.cache_folder(root)
+    files = render.render_pages(base, root / "docs", helpers=helpers,
+                                cache=cache / "jinja" if cache is not None else None)
     return sync_files(files, staging, keep=(CHARTS, DOWNLOADS, Path(outputs.MANIFEST)))
 
 
@@ -251,20 +253,26 @@ def build_site(base: KnowledgeBase, out: Path | None = None, jobs: int | None = 
         # killed build leaves nothing of them behind.
         tmp = new / ".kb-assets"
         assets: Pending[dict[Path, tuple[list[str], list[str]]]] | None = None
-        # The pages, the charts and the downloads all ask for every chip's answers.
-        base.engine.evaluate_all()
+        # Charts and downloads the staging folder already holds for these very inputs are
+        # used as they are (kb.site.assetcache); otherwise they are made again.
+        digest = assetcache.inputs_digest(base.root)
+        kept = assetcache.reusable(root, staging, digest, ASSETS)
+        if helpers or not kept:
+            # The pages, the charts and the downloads all ask for every chip's answers: worked
+            # out once here, before any process forks.
+            base.engine.evaluate_all()
         # Nothing here needs the collector to rescan the records loaded so far.
         gc.freeze()
         try:
             with _source_date(base):
-                if not helpers:
+                if not helpers and not kept:
                     assets = Pending(_make_assets, base, str(tmp), str(staging))
                 stage(base, root, staging, helpers)
-                if assets is None:
+                if assets is None and not kept:
                     assets = Pending(_make_assets, base, str(tmp), str(staging))
                 logging.getLogger("mkdocs").setLevel(logging.WARNING)
                 mkdocs_build(root, staging, new, jobs)
-            made = assets.result()
+            made = assets.result() if assets is not None else {}
         except HelperFailed as exc:
             raise BuildError(f"charts and downloads failed:\n{exc}") from None
         except BaseException:
@@ -275,17 +283,23 @@ def build_site(base: KnowledgeBase, out: Path | None = None, jobs: int | None = 
             raise
         finally:
             gc.unfreeze()
-        for folder, (changed, removed) in made.items():
-            # mkdocs copied the last ones from the staging folder into the site: write only
-            # what changed, there (for `kb serve` and the Zensical check) and in the site.
-            for dst in (staging / folder, new / folder):
-                apply_diff(tmp / folder, dst, changed, removed)
-        shutil.rmtree(tmp)
+        if not kept:
+            assetcache.forget(root)
+            for folder, (changed, removed) in made.items():
+                # mkdocs copied the last ones from the staging folder into the site: write
+                # only what changed, there (for `kb serve` and the Zensical check) and in the
+                # site.
+                for dst in (staging / folder, new / folder):
+                    apply_diff(tmp / folder, dst, changed, removed)
+            assetcache.remember(root, staging, digest, ASSETS)
+        if tmp.exists():
+            shutil.rmtree(tmp)
     return out
 
 
 CHARTS = Path("assets") / "charts"
 DOWNLOADS = Path("downloads")
+ASSETS = (CHARTS, DOWNLOADS)
 
 
 def _make_assets(records: KnowledgeBase | str, folder: str, staging: str | None = None
@@ -356,7 +370,8 @@ def serve(records: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
             except Exception:  # the next good save makes them again
                 cleaner.forget(Path(tmp))
                 return
-            for folder in (CHARTS, DOWNLOADS):
+            assetcache.forget(root)  # the staged copies change: the next kb build remakes them
+            for folder in ASSETS:
                 for dst in (staging / folder, site_dir / folder):
                     apply_diff(Path(tmp) / folder, dst, *diff_tree(Path(tmp) / folder, dst))
             outputs.write_manifest(staging)
