@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from kb import crosscheck, models, reliability, yamlsafe
+from kb import crosscheck, models, reliability, translations, yamlsafe
 from kb.errors import Problem, RecordsInvalid, display_path
 from kb.models.chip import FIGURE_FIELDS
 from kb.models.common import Citation, covered
@@ -535,6 +535,7 @@ def _cross_check(records: dict[str, dict[str, Any]], files: dict[tuple[str, str]
                                    f"(it has: {ids})")
     crosscheck.run(ck)
     reliability.check(ck, _present_figures)  # warnings only: see kb.reliability
+    translations.check(ck)
     return ck.problems
 
 

@@ -16,6 +16,7 @@ from kb.models.common import (
     Tier,
     partial_start,
 )
+from kb.models.translations import ClaimTranslations
 
 
 class ClaimedFigure(Record):
@@ -73,6 +74,8 @@ class Claim(Record):
     related: Related = Field(default_factory=Related)
     last_reviewed: PastDay
     """When the claim and its evidence were last checked."""
+    translations: ClaimTranslations | None = None
+    """The statement, where and reasoning in other languages (text only)."""
 
     @model_validator(mode="after")
     def _reviewed_after_made(self) -> "Claim":

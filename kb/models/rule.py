@@ -19,6 +19,7 @@ from kb.models.common import (
 )
 from kb.models.criteria import Criterion
 from kb.models.source import HttpsUrl
+from kb.models.translations import RuleTranslations
 
 Instrument = Literal[
     "interim-final-rule",
@@ -264,6 +265,8 @@ class Rule(Record):
     citations: list[Citation] = Field(default_factory=list)
     last_reviewed: PastDay | None = None
     """When the record was last checked against its sources (YYYY-MM-DD)."""
+    translations: RuleTranslations | None = None
+    """The rule's title, summary and status note in other languages (text only)."""
 
     @model_validator(mode="after")
     def _controls_unique(self) -> "Rule":
