@@ -53,6 +53,7 @@ def check(ck: Any) -> None:
             for language, name in LANGUAGES.items():
                 for field, item in translated(record, language).items():
                     loc = ("translations", language, field)
+                    ck.ref(kind, rid, loc + ("source",), "sources", item.source)
                     english = getattr(record, field)
                     if english is None:
                         ck.problem(kind, rid, loc, "translation-without-english",

@@ -126,3 +126,12 @@ def test_every_rule_has_its_title_short_title_and_summary_in_japanese(base):
                for field in ("title", "short_title", "summary", "status_note")
                if getattr(rule, field) is not None and not text(rule, field, "ja")[1]]
     assert missing == []
+
+
+def test_a_translation_may_name_the_source_that_writes_it_so(rule_file, records_dir, capsys):
+    short = _english(rule_file, "short_title")
+    _append(rule_file, f'translations:\n  ja:\n    short_title:\n      text: "略称"\n'
+                       f'      of: "{stamp(short)}"\n      source: no-such-source\n')
+    assert cli.main(["validate", str(records_dir)]) == 1
+    assert ("translations.ja.short_title.source: no source 'no-such-source' in "
+            "records/sources/") in capsys.readouterr().err

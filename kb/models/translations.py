@@ -9,7 +9,7 @@ edit has left behind.
 
 from pydantic import Field
 
-from kb.models.common import Record, Text
+from kb.models.common import Record, Slug, Text
 
 STAMP_PATTERN = r"^[0-9a-f]{8}$"
 
@@ -22,6 +22,9 @@ class TranslatedText(Record):
     of: str | None = Field(default=None, pattern=STAMP_PATTERN)
     """The first 8 hexadecimal digits of the SHA-256 of the English text it translates; kb
     validate gives the value to write, and warns when the English has changed since."""
+    source: Slug | None = None
+    """A source record that writes it so: for a name as an official body or the trade press of
+    that language gives it (a rule's Japanese name as JETRO or METI writes it, say)."""
 
 
 class RuleTexts(Record):

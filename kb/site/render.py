@@ -490,6 +490,9 @@ def environment(cache: Path | None = None) -> jinja2.Environment:
     return env
 
 
+TRANSLATED_DOCS = ("ja",)  # docs/<language>/: hand-written pages of another edition
+
+
 def render_pages(base: KnowledgeBase, docs_src: Path, today: dt.date | None = None,
                  cache: Path | None = None, helpers: int = 0) -> dict[str, bytes]:
     """Every file of the site's pages, by relative path: the hand-written docs, then the
@@ -499,8 +502,10 @@ def render_pages(base: KnowledgeBase, docs_src: Path, today: dt.date | None = No
     (where the platform forks); the pages are the same either way."""
     files: dict[str, bytes] = {}
     for folder, dirs, names in os.walk(docs_src):
-        dirs[:] = sorted(d for d in dirs if d != "generated" and not d.startswith("."))
         rel_folder = Path(folder).relative_to(docs_src)
+        # docs/ja/ holds the Japanese edition's hand-written pages, never English ones.
+        dirs[:] = sorted(d for d in dirs if d != "generated" and not d.startswith(".")
+                         and not (rel_folder == Path(".") and d in TRANSLATED_DOCS))
         for name in names:
             if not name.startswith("."):
                 files[(rel_folder / name).as_posix()] = Path(folder, name).read_bytes()
