@@ -244,7 +244,7 @@ class Claim(SQLModel, table=True):
     organization_id: str | None = Field(default=None, foreign_key="organization.id")
     made: str
     where: str
-    source_id: str = Field(foreign_key="source.id")
+    source_id: str | None = Field(default=None, foreign_key="source.id")
     verdict: str = Field(index=True)
     reasoning: str
     last_reviewed: dt.date

@@ -64,8 +64,9 @@ class Claim(Record):
     """When the claim was made."""
     where: ShortText
     """Where it was made: the report, interview, filing or post."""
-    source: Slug
-    """A source record where a reader can find the claim itself."""
+    source: Slug | None = None
+    """A source record where a reader can find the claim itself; none only where no public copy
+    of it could be found, which ``where`` then says."""
     figures: list[ClaimedFigure] = Field(default_factory=list)
     verdict: Literal["supported", "disputed", "misleading", "unverified"]
     reasoning: Text
