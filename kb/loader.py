@@ -402,12 +402,18 @@ class _Checker:
         self.root = root
         self.problems: list[Problem] = []
 
-    def problem(self, kind: str, rid: str, loc: Loc, code: str, message: str) -> None:
+    def problem(self, kind: str, rid: str, loc: Loc, code: str, message: str,
+                severity: str = "error") -> None:
         result = self.files[(kind, rid)]
         line, col = result.parsed.mark(loc) if result.parsed else (1, 1)
         self.problems.append(
-            Problem(display_path(result.path, self.root), line, col, code, _field(loc), message)
+            Problem(display_path(result.path, self.root), line, col, code, _field(loc), message,
+                    severity)
         )
+
+    def warning(self, kind: str, rid: str, loc: Loc, code: str, message: str) -> None:
+        """A problem that does not make the records invalid (kb validate still exits 0)."""
+        self.problem(kind, rid, loc, code, message, severity="warning")
 
     def ref(self, kind: str, rid: str, loc: Loc, target_kind: str, value: str | None) -> None:
         if value is None or value in self.records[target_kind]:
@@ -450,10 +456,9 @@ def _cross_check(records: dict[str, dict[str, Any]], files: dict[tuple[str, str]
         for rid, record in items.items():
             reviewed = getattr(record, "last_reviewed", None)
             if reviewed is not None and (today - reviewed).days > STALE_AFTER_DAYS:
-                ck.problem(kind, rid, ("last_reviewed",), "stale-review",
+                ck.warning(kind, rid, ("last_reviewed",), "stale-review",
                            f"last reviewed {reviewed.isoformat()}, over a year ago: check it "
                            "against its sources and update the date")
-                ck.problems[-1] = dataclasses.replace(ck.problems[-1], severity="warning")
     for rid, org in records["organizations"].items():
         ck.citations("organizations", rid, org.citations)
     for rid, chip in records["chips"].items():

@@ -9,7 +9,6 @@ the site marks each such citation in words.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 Loc = tuple[str | int, ...]
@@ -44,7 +43,6 @@ def check(ck: Any, figure_paths: Any) -> None:
     for rid, chip in ck.records["chips"].items():
         for path, ids in weak_figures(chip, figure_paths(chip), sources):
             loc: Loc = tuple(path.split("."))
-            ck.problem("chips", rid, loc, "weak-sources-only",
+            ck.warning("chips", rid, loc, "weak-sources-only",
                        f"'{path}' rests only on weak sources: {', '.join(ids)}; cite a "
                        "reputable one")
-            ck.problems[-1] = dataclasses.replace(ck.problems[-1], severity="warning")

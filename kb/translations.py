@@ -10,7 +10,6 @@ follows it.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import unicodedata
 from typing import Any
@@ -62,16 +61,12 @@ def check(ck: Any) -> None:
                         continue
                     now = stamp(english)
                     if item.of is None:
-                        _warn(ck, kind, rid, loc + ("of",), "translation-unstamped",
+                        ck.warning(kind, rid, loc + ("of",), "translation-unstamped",
                               f"the {name} {field} has no stamp: once it is checked against "
                               f"the English, add  of: \"{now}\"")
                     elif item.of != now:
-                        _warn(ck, kind, rid, loc + ("of",), "translation-stale",
+                        ck.warning(kind, rid, loc + ("of",), "translation-stale",
                               f"the English {field} has changed since the {name} was made "
                               f"(stamp {item.of}, English now {now}): bring the {name} up to "
                               f"date, then write  of: \"{now}\"")
 
-
-def _warn(ck: Any, kind: str, rid: str, loc: tuple[str, ...], code: str, message: str) -> None:
-    ck.problem(kind, rid, loc, code, message)
-    ck.problems[-1] = dataclasses.replace(ck.problems[-1], severity="warning")
