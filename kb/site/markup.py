@@ -15,6 +15,8 @@ import markdown as md
 import nh3
 from markupsafe import Markup, escape
 
+from kb import i18n
+
 _ALLOWED_TAGS = {"p", "em", "strong", "code", "a", "ul", "ol", "li", "br", "blockquote"}
 _URL_SCHEMES = {"http", "https", "mailto"}
 
@@ -68,3 +70,23 @@ def html_text(value: Any) -> Markup:
     if value is None:
         return Markup("")
     return escape(" ".join(str(value).split()))
+
+
+class Said(Markup):
+    """A template's own words from the catalogs: trusted text, whose placeholders are escaped
+    as :func:`finalize` escapes any ``{{ value }}`` (record text never becomes markup)."""
+
+    __slots__ = ()
+
+    @classmethod
+    def escape(cls, s: Any) -> Said:
+        return cls(finalize(s))
+
+
+def gettext(message: str) -> Said:
+    """The templates' ``_()`` and ``{% trans %}`` (newstyle: a literal % is written %%)."""
+    return Said(i18n.gettext(message))
+
+
+def ngettext(singular: str, plural: str, n: int) -> Said:
+    return Said(i18n.ngettext(singular, plural, n))

@@ -16,7 +16,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from kb import bounds, metrics, words
+from kb import bounds, i18n, metrics, words
 from kb.bounds import Interval
 from kb.knowledge import KnowledgeBase
 from kb.models import Chip, Rule
@@ -476,7 +476,12 @@ def environment(cache: Path | None = None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=False,  # Markdown output: escaping is done by finalize, see kb.site.markup
+        extensions=["jinja2.ext.i18n"],
     )
+    # The templates' words through the catalogs (kb.i18n), as trusted text whose placeholders
+    # are escaped like any {{ value }} (kb.site.markup.Said).
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        markup.gettext, markup.ngettext, newstyle=True)
     env.filters.update(
         h=markup.html_text, rich=markup.rich, link=markup.link, fmt=fmt,
         criterion=_criterion_words, country=country_names.name,
@@ -484,6 +489,7 @@ def environment(cache: Path | None = None) -> jinja2.Environment:
         field=words.field, fields=words.fields, policy=words.policy,
         instrument=words.instrument, kind=words.kind, share=words.share_value,
         group=_group_words, scope=words.scope, metric=words.measure,
+        day=i18n.day, list_of=i18n.list_of,
     )
     env.globals.update(href=href, rel=rel, Markup=Markup, inf=bounds.INF)
     env.globals["picture"] = charts.picture  # a chart's wide and narrow files
