@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -69,6 +68,7 @@ class KnowledgeBase:
         self.root = root
         self.warnings = warnings
         self._matrix: dict[str, tuple[int, int]] | None = None
+        self._engines: dict[str, Engine] = {}
 
     @classmethod
     def from_records(cls, records: Mapping[str, Mapping[str, Any]], root: Path | None = None,
@@ -101,11 +101,19 @@ class KnowledgeBase:
             "claims": len(self.claims),
         }
 
-    @cached_property
+    @property
     def engine(self) -> Engine:
+        """The rules engine, giving its reasons in the language in force (:mod:`kb.i18n`):
+        one engine per language, each keeping its own answers."""
+        from kb.i18n import language
         from kb.words import names_from
 
-        return Engine(self.rules, self.country_groups, self.chips, names_from(self))
+        lang = language()
+        found = self._engines.get(lang)
+        if found is None:
+            found = self._engines[lang] = Engine(self.rules, self.country_groups, self.chips,
+                                                 names_from(self))
+        return found
 
     def chip(self, chip_or_id: ChipRef) -> Chip:
         """A chip record by id, or the given (possibly hypothetical) chip itself."""
