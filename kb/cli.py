@@ -119,6 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     _force_arg(p, "the site folder")
     p.add_argument("--jobs", type=_count, default=None, metavar="N",
                    help="processes sharing the page work (default: one per CPU)")
+    p.add_argument("--lang", action="append", choices=["en", "ja"], default=None,
+                   help="build only these editions (repeatable; English is always built; "
+                        "default: every edition the project configures)")
     _records_arg(p)
 
     p = sub.add_parser("serve", help="serve the site locally, re-rendering on every change")
@@ -551,7 +554,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     base = _base(args, writes=True)
     start = time.perf_counter()
     try:
-        out = build.build_site(base, args.out, args.jobs, force=args.force)
+        languages = tuple(dict.fromkeys(["en", *args.lang])) if args.lang else None
+        out = build.build_site(base, args.out, args.jobs, force=args.force,
+                               languages=languages)
     except OSError as exc:  # a folder that cannot be written: the old site is left as it was
         raise KBError(f"cannot write {args.out or 'site'}: {exc.strerror or exc}") from None
     pages = sum(1 for _ in out.rglob("*.html"))

@@ -149,4 +149,5 @@ def script_catalog(lang: str) -> str:
     text = json.dumps(table, ensure_ascii=False, sort_keys=True, indent=0)
     # Inside a script: "<" escaped so that no message can end the element.
     return ("// The words of the site's scripts in this edition's language (kb/i18n.py).\n"
-            f"window.kbMessages = {text.replace('<', chr(92) + 'u003c')};\n")
+            f"window.kbMessages = {text.replace('<', chr(92) + 'u003c')};\n"
+            "window.kbT = function (m) { return window.kbMessages[m] || m; };\n")

@@ -70,3 +70,36 @@ def check(ck: Any) -> None:
                               f"(stamp {item.of}, English now {now}): bring the {name} up to "
                               f"date, then write  of: \"{now}\"")
 
+
+
+def edition(base: Any, language: str) -> Any:
+    """The knowledge base as the ``language`` edition shows it: the same records, with each
+    translated field of rules and claims in ``language`` where an up-to-date translation exists,
+    and elsewhere the English, marked as English for the reader. Figures are untouched
+    (translations are text only), so every answer is the English edition's; the reasons come
+    in ``language`` from the engine made for it (use under ``kb.i18n.speaking(language)``)."""
+    from kb.i18n import _
+    from kb.knowledge import KnowledgeBase
+    from kb.models.translations import ClaimTexts, RuleTexts
+
+    def said(record: Any, fields: tuple[str, ...]) -> Any:
+        update: dict[str, str] = {}
+        for field in fields:
+            english = getattr(record, field)
+            if english is None:
+                continue
+            value, done = text(record, field, language)
+            update[field] = value if done else _("(in English) {text}").format(text=english)
+        return record.model_copy(update=update)
+
+    rule_fields = tuple(RuleTexts.model_fields)
+    claim_fields = tuple(ClaimTexts.model_fields)
+    copy = KnowledgeBase(
+        chips=base.chips, organizations=base.organizations,
+        rules={k: said(r, rule_fields) for k, r in base.rules.items()},
+        country_groups=base.country_groups, market_shares=base.market_shares,
+        sources=base.sources,
+        claims={k: said(c, claim_fields) for k, c in base.claims.items()},
+        root=base.root, warnings=base.warnings)
+    copy._matrix = base._matrix  # which criteria hold: figures only, the same in every language
+    return copy

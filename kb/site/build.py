@@ -16,11 +16,12 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kb import outputs, project
+from kb import i18n, outputs, project, translations
 from kb.cleanup import Watcher
 from kb.errors import KBError, RecordsInvalid
 from kb.knowledge import KnowledgeBase
@@ -43,20 +44,67 @@ def project_root(records: Path) -> Path:
     return root
 
 
-def staging_folder(root: Path) -> Path:
-    """Where the pages are staged for mkdocs: always this project's ``build/docs``."""
-    return root / "build" / "docs"
+@dataclass(frozen=True)
+class Edition:
+    """One language's site: its mkdocs configuration, where its pages are staged (under
+    ``build/``) and where it goes inside the site (English at the root)."""
+
+    lang: str
+    config: str
+    staging: str
+    folder: str
+
+    @property
+    def assets(self) -> tuple[Path, ...]:
+        """What the assets process makes for this edition (the downloads are the records',
+        made once, in English; the other editions link them)."""
+        return ASSETS if self.lang == "en" else (CHARTS,)
 
 
-def stage(base: KnowledgeBase, root: Path, staging: Path, helpers: int = 0) -> list[Path]:
-    """Render every page into ``staging``, writing only the files that change; charts and
-    downloads, made apart, are left as they are until their new versions arrive. ``helpers``
-    forked processes render shares of the chip pages (only where no other thread runs)."""
+EDITIONS = (Edition("en", "mkdocs.yml", "docs", ""),
+            Edition("ja", "mkdocs.ja.yml", "docs-ja", "ja"))
+
+
+def editions(root: Path, languages: tuple[str, ...] | None = None) -> tuple[Edition, ...]:
+    """The editions to build: English, and every other whose configuration the project has
+    (a project with only mkdocs.yml builds English alone), or those of ``languages``."""
+    known = {e.lang for e in EDITIONS}
+    if languages is not None:
+        unknown = sorted(set(languages) - known)
+        if unknown:
+            raise BuildError(f"no edition in {', '.join(unknown)}; the editions are "
+                             f"{', '.join(e.lang for e in EDITIONS)}")
+        if "en" not in languages:
+            raise BuildError("the English edition is always built (the others link it)")
+    chosen = []
+    for edition in EDITIONS:
+        wanted = edition.lang in languages if languages is not None else True
+        if wanted and (root / edition.config).is_file():
+            chosen.append(edition)
+        elif wanted and languages is not None:
+            raise BuildError(f"no {edition.config} in {root}: the {edition.lang} edition "
+                             "cannot be built")
+    return tuple(chosen)
+
+
+def staging_folder(root: Path, edition: Edition = EDITIONS[0]) -> Path:
+    """Where an edition's pages are staged for mkdocs: this project's ``build/docs`` (English)
+    or ``build/docs-<language>``."""
+    return root / "build" / edition.staging
+
+
+def stage(base: KnowledgeBase, root: Path, staging: Path, helpers: int = 0,
+          edition: Edition = EDITIONS[0]) -> list[Path]:
+    """Render every page of ``edition`` into ``staging``, writing only the files that change;
+    charts and downloads, made apart, are left as they are until their new versions arrive.
+    ``helpers`` forked processes render shares of the chip pages (only where no other thread
+    runs)."""
     from kb.site import render
 
     cache = assetcache.cache_folder(root)
-    files = render.render_pages(base, root / "docs", helpers=helpers,
-                                cache=cache / "jinja" if cache is not None else None)
+    with i18n.speaking(edition.lang):
+        files = render.render_pages(base, root / "docs", helpers=helpers,
+                                    cache=cache / "jinja" if cache is not None else None)
     return sync_files(files, staging, keep=(CHARTS, DOWNLOADS, Path(outputs.MANIFEST)))
 
 
@@ -188,7 +236,8 @@ def _source_date(base: KnowledgeBase) -> Iterator[None]:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
 
 
-def mkdocs_build(root: Path, staging: Path, out: Path, jobs: int = 1) -> None:
+def mkdocs_build(root: Path, staging: Path, out: Path, jobs: int = 1,
+                 config_file: str = "mkdocs.yml") -> None:
     """Run mkdocs-material on the staged pages, strictly: any warning fails the build.
     ``jobs`` processes share the pages (:mod:`kb.site.pagesplit`)."""
     from mkdocs import exceptions
@@ -198,7 +247,7 @@ def mkdocs_build(root: Path, staging: Path, out: Path, jobs: int = 1) -> None:
     from kb.site.pagesplit import shared_pages
 
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    config = load_config(config_file=str(root / "mkdocs.yml"), docs_dir=str(staging),
+    config = load_config(config_file=str(root / config_file), docs_dir=str(staging),
                          site_dir=str(out), strict=True)
     # Strict mode counts warnings with a handler of its own, which keeps Python from printing
     # them: say what each one is, or a broken link in docs/ fails the build unexplained.
@@ -223,9 +272,11 @@ def mkdocs_build(root: Path, staging: Path, out: Path, jobs: int = 1) -> None:
 
 
 def build_site(base: KnowledgeBase, out: Path | None = None, jobs: int | None = None,
-               force: bool = False) -> Path:
+               force: bool = False, languages: tuple[str, ...] | None = None) -> Path:
     """The whole pipeline: records -> pages -> site. Returns the site folder. ``jobs``
     processes share the page work (default: one per usable CPU; the site is the same).
+    Every edition the project configures is built (:func:`editions`): English at the root,
+    each other in its own folder (``ja/``), from the same records.
 
     The site is built beside ``out`` and swapped in whole at the end (:mod:`kb.outputs`): an
     ``out`` that holds what kb did not write is refused before anything is touched, unless
@@ -236,42 +287,56 @@ def build_site(base: KnowledgeBase, out: Path | None = None, jobs: int | None = 
         raise BuildError("the knowledge base was not loaded from a records folder")
     root = project_root(base.root)
     out = (out or root / "site").absolute()
-    staging = staging_folder(root)
+    chosen = editions(root, languages)
+    stagings = {e.lang: staging_folder(root, e) for e in chosen}
+    staging = stagings["en"]
     # All checked before anything is touched: a refusal leaves everything as it was.
     outputs.check_apart(out, around={"the project": root},
                         apart={"the records": base.root, "docs/": root / "docs",
                                "build/": staging.parent})
     outputs.check_folder(out, force)
-    outputs.check_owned(staging, force)
+    for folder in stagings.values():
+        outputs.check_owned(folder, force)
     jobs = jobs or usable_cpus()
     helpers = render.render_helpers(len(base.chips), jobs - 1)
-    with outputs.owned_folder(staging, force), outputs.staged_folder(out, force) as new:
+    # What the assets process makes, by the folder it goes to inside the site; each is staged
+    # at the same place under its edition's staging folder.
+    made_for = [(e, sub) for e in chosen for sub in e.assets]
+    with ExitStack() as stack:
+        for folder in stagings.values():
+            stack.enter_context(outputs.owned_folder(folder, force))
+        new = stack.enter_context(outputs.staged_folder(out, force))
         # Charts (matplotlib) and downloads take a fraction of mkdocs' time and mkdocs reads
         # neither: a second process makes them, started as soon as a core is free (now, if
         # this process renders the pages alone), and they are brought in when both are done.
         # They are made inside the staged site (mkdocs leaves its hidden entries alone), so a
         # killed build leaves nothing of them behind.
         tmp = new / ".kb-assets"
-        assets: Pending[dict[Path, tuple[list[str], list[str]]]] | None = None
-        # Charts and downloads the staging folder already holds for these very inputs are
+        assets: Pending[dict[str, tuple[list[str], list[str]]]] | None = None
+        # Charts and downloads the staging folders already hold for these very inputs are
         # used as they are (kb.site.assetcache); otherwise they are made again.
         digest = assetcache.inputs_digest(base.root)
-        kept = assetcache.reusable(root, staging, digest, ASSETS)
+        listed = _listed(made_for)
+        kept = assetcache.reusable(root, staging.parent, digest, listed)
         if helpers or not kept:
             # The pages, the charts and the downloads all ask for every chip's answers: worked
             # out once here, before any process forks.
             base.engine.evaluate_all()
         # Nothing here needs the collector to rescan the records loaded so far.
         gc.freeze()
+        plan = [(e.lang, [str(sub) for sub in e.assets]) for e in chosen]
         try:
             with _source_date(base):
                 if not helpers and not kept:
-                    assets = Pending(_make_assets, base, str(tmp), str(staging))
-                stage(base, root, staging, helpers)
-                if assets is None and not kept:
-                    assets = Pending(_make_assets, base, str(tmp), str(staging))
-                logging.getLogger("mkdocs").setLevel(logging.WARNING)
-                mkdocs_build(root, staging, new, jobs)
+                    assets = Pending(_make_assets, base, str(tmp), str(staging.parent), plan)
+                for edition in chosen:
+                    stage(base, root, stagings[edition.lang], helpers, edition)
+                    if assets is None and not kept:
+                        assets = Pending(_make_assets, base, str(tmp), str(staging.parent),
+                                         plan)
+                    logging.getLogger("mkdocs").setLevel(logging.WARNING)
+                    mkdocs_build(root, stagings[edition.lang], new / edition.folder, jobs,
+                                 edition.config)
             made = assets.result() if assets is not None else {}
         except HelperFailed as exc:
             raise BuildError(f"charts and downloads failed:\n{exc}") from None
@@ -285,16 +350,27 @@ def build_site(base: KnowledgeBase, out: Path | None = None, jobs: int | None = 
             gc.unfreeze()
         if not kept:
             assetcache.forget(root)
-            for folder, (changed, removed) in made.items():
+            for edition, sub in made_for:
+                changed, removed = made[_where(edition, sub)]
                 # mkdocs copied the last ones from the staging folder into the site: write
                 # only what changed, there (for `kb serve` and the Zensical check) and in the
                 # site.
-                for dst in (staging / folder, new / folder):
-                    apply_diff(tmp / folder, dst, changed, removed)
-            assetcache.remember(root, staging, digest, ASSETS)
+                for dst in (stagings[edition.lang] / sub, new / edition.folder / sub):
+                    apply_diff(tmp / _where(edition, sub), dst, changed, removed)
+            assetcache.remember(root, staging.parent, digest, listed)
         if tmp.exists():
             shutil.rmtree(tmp)
     return out
+
+
+def _where(edition: Edition, sub: Path) -> str:
+    """Where an edition's charts or downloads go inside the site."""
+    return (Path(edition.folder) / sub).as_posix()
+
+
+def _listed(made_for: list[tuple[Edition, Path]]) -> tuple[Path, ...]:
+    """The staged asset folders, relative to ``build/``, that the asset cache describes."""
+    return tuple(Path(e.staging) / sub for e, sub in made_for)
 
 
 CHARTS = Path("assets") / "charts"
@@ -302,20 +378,35 @@ DOWNLOADS = Path("downloads")
 ASSETS = (CHARTS, DOWNLOADS)
 
 
-def _make_assets(records: KnowledgeBase | str, folder: str, staging: str | None = None
-                 ) -> dict[Path, tuple[list[str], list[str]]]:
-    """Charts and downloads into ``folder``, from loaded records or a records folder; with
-    ``staging``, also how each differs from the copy there (worked out here, meanwhile, so that
-    afterwards only changes are written)."""
+def _make_assets(records: KnowledgeBase | str, folder: str, staged: str | None = None,
+                 plan: list[tuple[str, list[str]]] | None = None
+                 ) -> dict[str, tuple[list[str], list[str]]]:
+    """Charts and downloads into ``folder``, from loaded records or a records folder: for each
+    edition of ``plan`` (its language and what it needs; default English alone), in the
+    edition's folder inside ``folder`` as inside the site. With ``staged`` (``build/``), also
+    how each differs from the copy staged there (worked out here, meanwhile, so that afterwards
+    only changes are written), by its place inside the site."""
     from kb import loader
     from kb.site import charts
 
     base = records if isinstance(records, KnowledgeBase) else loader.load(records)
-    charts.write_all(base, Path(folder) / CHARTS)
-    write_downloads(base, Path(folder) / DOWNLOADS)
-    if staging is None:
-        return {}
-    return {sub: diff_tree(Path(folder) / sub, Path(staging) / sub) for sub in (CHARTS, DOWNLOADS)}
+    plan = plan or [("en", [str(sub) for sub in ASSETS])]
+    differences: dict[str, tuple[list[str], list[str]]] = {}
+    for lang, subs in plan:
+        edition = next(e for e in EDITIONS if e.lang == lang)
+        for sub in map(Path, subs):
+            where = _where(edition, sub)
+            with i18n.speaking(lang):
+                if sub == CHARTS:
+                    # Rule names on the charts as the edition writes them.
+                    said = base if lang == "en" else translations.edition(base, lang)
+                    charts.write_all(said, Path(folder) / where)
+                else:
+                    write_downloads(base, Path(folder) / where)
+            if staged is not None:
+                differences[where] = diff_tree(Path(folder) / where,
+                                               Path(staged) / edition.staging / sub)
+    return differences
 
 
 def _quiet_worker() -> None:

@@ -16,8 +16,9 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from kb import bounds, i18n, metrics, words
+from kb import bounds, i18n, metrics, translations, words
 from kb.bounds import Interval
+from kb.i18n import _
 from kb.knowledge import KnowledgeBase
 from kb.models import Chip, Rule
 from kb.models import countries as country_names
@@ -496,7 +497,33 @@ def environment(cache: Path | None = None) -> jinja2.Environment:
     return env
 
 
-TRANSLATED_DOCS = ("ja",)  # docs/<language>/: hand-written pages of another edition
+TRANSLATED_DOCS = ("ja",)
+# "Are these numbers right?": the claims checking the numbers a Japanese retelling of the essay
+# told its readers (numbers.md.j2).
+RETOLD = "ja-retelling-"
+RETELLING = "note-kyonoryosan-deepseek-retelling"
+ESSAY = "darioamodei-on-deepseek-and-export-controls"  # docs/<language>/: hand-written pages of another edition
+
+
+def translated_docs(folder: Path, english: dict[str, bytes]) -> dict[str, bytes]:
+    """The hand-written pages of another edition: each English page's twin from ``folder``
+    (docs/<language>/), or, where there is none yet, the English page with a note saying so."""
+    found: dict[str, bytes] = {}
+    for rel, data in english.items():
+        if not rel.endswith(".md"):
+            continue
+        twin = folder / rel
+        if twin.is_file():
+            found[rel] = twin.read_bytes()
+            continue
+        text = data.decode("utf-8")
+        head = ""
+        if text.startswith("---\n") and "\n---\n" in text[4:]:
+            end = text.index("\n---\n", 4) + 5
+            head, text = text[:end], text[end:]
+        note = _("This page has not been translated yet; it is shown in English.")
+        found[rel] = f'{head}\n!!! note ""\n    {note}\n\n{text}'.encode()
+    return found
 
 
 def render_pages(base: KnowledgeBase, docs_src: Path, today: dt.date | None = None,
@@ -506,6 +533,7 @@ def render_pages(base: KnowledgeBase, docs_src: Path, today: dt.date | None = No
 
     With ``helpers``, that many forked processes render shares of the chip pages meanwhile
     (where the platform forks); the pages are the same either way."""
+    lang = i18n.language()
     files: dict[str, bytes] = {}
     for folder, dirs, names in os.walk(docs_src):
         rel_folder = Path(folder).relative_to(docs_src)
@@ -518,7 +546,13 @@ def render_pages(base: KnowledgeBase, docs_src: Path, today: dt.date | None = No
     contributing = docs_src.parent / "CONTRIBUTING.md"
     if contributing.is_file():  # one text for the repository and the site
         files["contributing.md"] = contributing.read_bytes()
+    if lang != "en":
+        files.update(translated_docs(docs_src / lang, files))
+        # The other edition's state, made under this language: its engine's reasons and the
+        # records' translated text (kb.translations.edition).
+        base = translations.edition(base, lang)
     state = _State(base, environment(cache), as_of(base, today))
+    files["assets/messages.js"] = i18n.script_catalog(lang).encode()
     files["assets/ship-data.js"] = shipping.script(base, state.ship_classes).encode()
     pages = state.pages
     page = state.page
@@ -566,8 +600,12 @@ def render_pages(base: KnowledgeBase, docs_src: Path, today: dt.date | None = No
          spread=share_spread(base, "nvidia"))
     page("downloads.md", "downloads.md.j2")
     page("timeline.md", "timeline.md.j2", **china_timeline(base))
-    claims = sorted(base.claims.values(), key=lambda c: (c.made, c.id))
+    # A claim whose date could not be found comes last.
+    claims = sorted(base.claims.values(), key=lambda c: (c.made is None, c.made or "", c.id))
     page("claims/index.md", "claims_index.md.j2", claims=claims)
+    page("numbers.md", "numbers.md.j2",
+         claims=[c for c in claims if c.id.startswith(RETOLD)],
+         retelling=base.sources.get(RETELLING), essay=base.sources.get(ESSAY))
     for claim in claims:
         page(f"claims/{claim.id}.md", "claim.md.j2", title=claim.statement, claim=claim,
              description=trust.claim_description(claim.statement, claim.claimant,
