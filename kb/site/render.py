@@ -497,12 +497,12 @@ def environment(cache: Path | None = None) -> jinja2.Environment:
     return env
 
 
-TRANSLATED_DOCS = ("ja",)
+TRANSLATED_DOCS = ("ja",)  # docs/<language>/: hand-written pages of another edition
 # "Are these numbers right?": the claims checking the numbers a Japanese retelling of the essay
 # told its readers (numbers.md.j2).
 RETOLD = "ja-retelling-"
 RETELLING = "note-kyonoryosan-deepseek-retelling"
-ESSAY = "darioamodei-on-deepseek-and-export-controls"  # docs/<language>/: hand-written pages of another edition
+ESSAY = "darioamodei-on-deepseek-and-export-controls"
 
 
 def translated_docs(folder: Path, english: dict[str, bytes]) -> dict[str, bytes]:
