@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from feedgen.feed import FeedGenerator
 from markupsafe import escape
 
+from kb import i18n
+from kb.i18n import _
 from kb.knowledge import KnowledgeBase
 from kb.models import Chip, Rule
 from kb.site import trust
@@ -40,6 +42,7 @@ class Change:
     day: dt.date
     before: str
     after: str
+    """The answers before and from that day (kb.site.render.china_status: said with _())."""
     controls: tuple[str, ...]
     """The controls in force that catch the chip (or may) from that day, named for a reader."""
 
@@ -82,8 +85,8 @@ def _feed(key: str, title: str, subtitle: str, base_url: str, path: str, page: s
     fg.author({"name": trust.SITE_NAME})
     fg.link(href=base_url + path, rel="self", type=ATOM_TYPE)
     fg.link(href=base_url + trust.page_url(page), rel="alternate", type="text/html")
-    fg.language("en")
-    fg.rights("Data CC BY 4.0")
+    fg.language(i18n.language())
+    fg.rights(_("Data CC BY 4.0"))
     # Without these feedgen writes today's date and its own version into every feed.
     fg.updated(_moment(updated))
     fg.generator(trust.SITE_NAME)
@@ -105,13 +108,13 @@ def rules_feed(base: KnowledgeBase, base_url: str, fallback: dt.date) -> str:
     dated = sorted(((rule_date(r) or fallback, r) for r in base.rules.values()),
                    key=lambda item: (item[0], item[1].id), reverse=True)
     newest = dated[0][0] if dated else fallback
-    fg = _feed("rules", f"{trust.SITE_NAME}: rules",
-               "Every export-control rule in the records, newest first by its first public act",
+    fg = _feed("rules", _("{site}: rules").format(site=trust.SITE_NAME),
+               _("Every export-control rule in the records, newest first by its first public act"),
                base_url, RULES, "rules/index.md", newest)
     for day, rule in dated:
         fe = fg.add_entry(order="append")
         fe.id(_uuid(f"rule:{rule.id}"))
-        fe.title(f"{rule.short_title} ({day.isoformat()})")
+        fe.title(_("{title} ({day})").format(title=rule.short_title, day=i18n.day(day)))
         fe.link(href=base_url + trust.page_url(f"rules/{rule.id}.md"), rel="alternate",
                 type="text/html")
         fe.published(_moment(day))
@@ -121,7 +124,8 @@ def rules_feed(base: KnowledgeBase, base_url: str, fallback: dt.date) -> str:
 
 
 def _change_line(change: Change) -> str:
-    return f"{change.chip_name}: {change.before} \u2192 {change.after} for exports to China"
+    return _("{chip}: {before} \u2192 {after} for exports to China").format(
+        chip=change.chip_name, before=_(change.before), after=_(change.after))
 
 
 def determinations_feed(changes: Iterable[Change], base_url: str, fallback: dt.date) -> str:
@@ -131,22 +135,25 @@ def determinations_feed(changes: Iterable[Change], base_url: str, fallback: dt.d
     for change in changes:
         by_day.setdefault(change.day, []).append(change)
     days = sorted(by_day, reverse=True)
-    fg = _feed("determinations", f"{trust.SITE_NAME}: China status changes",
-               "Each day on which a recorded chip's licence answer for exports to China changes",
+    fg = _feed("determinations", _("{site}: China status changes").format(site=trust.SITE_NAME),
+               _("Each day on which a recorded chip's licence answer for exports to China changes"),
                base_url, DETERMINATIONS, "chips/index.md", days[0] if days else fallback)
     for day in days:
         items = sorted(by_day[day], key=lambda c: c.chip_id)
         fe = fg.add_entry(order="append")
         fe.id(_uuid(f"determinations:{day.isoformat()}"))
-        fe.title(f"{day.isoformat()}: {len(items)} chip(s) change their China status")
+        fe.title(_("{day}: {count} chip(s) change their China status").format(
+            day=i18n.day(day), count=len(items)))
         fe.link(href=base_url + trust.page_url("chips/index.md"), rel="alternate",
                 type="text/html")
         fe.updated(_moment(day))
-        fe.summary("; ".join(_change_line(c) for c in items))
+        fe.summary(_("; ").join(_change_line(c) for c in items))
         # Names are record text: escaped here, and feedgen escapes the HTML once more as XML.
         rows = "".join(
-            f'<li><a href="{escape(base_url + trust.page_url(f"chips/{c.chip_id}.md"))}">'
-            f"{escape(c.chip_name)}</a>: {escape(c.before)} \u2192 {escape(c.after)}</li>"
+            "<li>" + _("{chip}: {before} \u2192 {after}").format(
+                chip=f'<a href="{escape(base_url + trust.page_url(f"chips/{c.chip_id}.md"))}">'
+                     f"{escape(c.chip_name)}</a>",
+                before=escape(_(c.before)), after=escape(_(c.after))) + "</li>"
             for c in items)
         fe.content(f"<ul>{rows}</ul>", type="html")
     return _bytes(fg)
@@ -155,17 +162,21 @@ def determinations_feed(changes: Iterable[Change], base_url: str, fallback: dt.d
 def chip_feed(chip: Chip, changes: list[Change], base_url: str, fallback: dt.date) -> str:
     """One chip's China status changes, newest first."""
     newest = max((c.day for c in changes), default=chip.last_reviewed or fallback)
-    fg = _feed(f"chip:{chip.id}", f"{chip.name}: China status changes",
-               f"Days on which the licence answer for exporting the {chip.name} to China changes",
+    fg = _feed(f"chip:{chip.id}", _("{chip}: China status changes").format(chip=chip.name),
+               _("Days on which the licence answer for exporting the {chip} to China changes"
+                 ).format(chip=chip.name),
                base_url, chip_feed_path(chip.id), f"chips/{chip.id}.md", newest)
     page = base_url + trust.page_url(f"chips/{chip.id}.md")
     for change in sorted(changes, key=lambda c: c.day, reverse=True):
         fe = fg.add_entry(order="append")
         fe.id(_uuid(f"chip:{chip.id}:{change.day.isoformat()}"))
-        fe.title(f"From {change.day.isoformat()}: {change.after} for exports to China")
+        fe.title(_("From {day}: {after} for exports to China").format(
+            day=i18n.day(change.day), after=_(change.after)))
         fe.link(href=page, rel="alternate", type="text/html")
         fe.updated(_moment(change.day))
-        why = (f" Controls in force that catch it or may: {', '.join(change.controls)}."
-               if change.controls else "")
-        fe.summary(f"{_change_line(change)}.{why}")
+        if change.controls:
+            fe.summary(_("{change}. Controls in force that catch it or may: {controls}.").format(
+                change=_change_line(change), controls=_(", ").join(change.controls)))
+        else:
+            fe.summary(_("{change}.").format(change=_change_line(change)))
     return _bytes(fg)

@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from kb import bounds, i18n, metrics, translations, words
 from kb.bounds import Interval
-from kb.i18n import _
+from kb.i18n import N_, _
 from kb.knowledge import KnowledgeBase
 from kb.models import Chip, Rule
 from kb.models import countries as country_names
@@ -30,19 +30,20 @@ from kb.site.timeline import china_timeline
 
 TEMPLATES = Path(__file__).parent / "templates"
 
+# (field, label said with _() where shown, unit)
 FIGURES: list[tuple[str, str, str]] = [
-    ("released", "Released", ""),
-    ("datacenter", "Designed or marketed for data centres", ""),
-    ("foundry", "Foundry", ""),
-    ("process", "Process", ""),
-    ("die_area_mm2", "Die area (processing dies)", "mm²"),
-    ("transistors_billion", "Transistors", "billion"),
-    ("memory.type", "Memory type", ""),
-    ("memory.capacity_gb", "Memory capacity", "GB"),
-    ("memory.bandwidth_gb_s", "Memory bandwidth", "GB/s"),
-    ("interconnect_gb_s", "Chip-to-chip interconnect (bidirectional)", "GB/s"),
-    ("tdp_w", "Power (TDP)", "W"),
-    ("stated_tpp", "TPP stated by vendor or regulator", ""),
+    ("released", N_("Released"), ""),
+    ("datacenter", N_("Designed or marketed for data centres"), ""),
+    ("foundry", N_("Foundry"), ""),
+    ("process", N_("Process"), ""),
+    ("die_area_mm2", N_("Die area (processing dies)"), "mm²"),
+    ("transistors_billion", N_("Transistors"), "billion"),
+    ("memory.type", N_("Memory type"), ""),
+    ("memory.capacity_gb", N_("Memory capacity"), "GB"),
+    ("memory.bandwidth_gb_s", N_("Memory bandwidth"), "GB/s"),
+    ("interconnect_gb_s", N_("Chip-to-chip interconnect (bidirectional)"), "GB/s"),
+    ("tdp_w", N_("Power (TDP)"), "W"),
+    ("stated_tpp", N_("TPP stated by vendor or regulator"), ""),
 ]
 
 
@@ -91,15 +92,18 @@ def fmt(value: Any, unit: str = "") -> str:
     if value is None:
         return "—"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, Interval):
         return value.shown(unit)
     if isinstance(value, FigureRange):
         low, high = metrics.format_number(value.low), metrics.format_number(value.high)
-        return f"{low} to {high} {unit}".strip()
+        return _("{low} to {high} {unit}").format(low=low, high=high, unit=unit).strip()
     if isinstance(value, ByConvention):
-        return "; ".join(f"{metrics.format_number(v)} {unit}".strip()
-                         + f" ({CONVENTION_LABELS[k]})" for k, v in value.conventions.items())
+        return _("; ").join(
+            _("{value} ({convention})").format(
+                value=f"{metrics.format_number(v)} {unit}".strip(),
+                convention=_(CONVENTION_LABELS[k]))
+            for k, v in value.conventions.items())
     text = metrics.format_number(value) if isinstance(value, int | float) else str(value)
     return f"{text} {unit}".strip()
 
@@ -108,25 +112,41 @@ def fmt(value: Any, unit: str = "") -> str:
 # Criteria and destinations in words
 
 
+def _listed(items: Any) -> str:
+    """Names one after another, as a list of destinations gives them ("A, B, C")."""
+    return _(", ").join(items)
+
+
+def _either(items: Any) -> str:
+    """"A or B" (one message per pair, so the language orders them)."""
+    items = list(items)
+    text = items[0] if items else ""
+    for item in items[1:]:
+        text = _("{items} or {item}").format(items=text, item=item)
+    return text
+
+
 def reach_text(base: KnowledgeBase, reach: Any) -> str:
     if reach is None:
-        return "not stated"
+        return _("not stated")
     parts = []
     if reach.worldwide:
-        parts.append("all destinations")
+        parts.append(_("all destinations"))
     if reach.countries:
-        parts.append(", ".join(country_names.name(c) for c in reach.countries))
+        parts.append(_listed(country_names.name(c) for c in reach.countries))
     if reach.groups:
-        parts.append(", ".join(_group_label(base, g) for g in reach.groups))
-    text = "; ".join(parts)
+        parts.append(_listed(_group_label(base, g) for g in reach.groups))
+    text = _("; ").join(parts)
     excl = [country_names.name(c) for c in reach.except_countries] + [
         _group_label(base, g) for g in reach.except_groups]
     if excl:
-        text += f", except {', '.join(excl)}"
+        text = _("{destinations}, except {excluded}").format(destinations=text,
+                                                             excluded=_listed(excl))
     hq = [country_names.name(c) for c in reach.headquartered_in] + [
         _group_label(base, g) for g in reach.headquartered_in_groups]
     if hq:
-        text += f"; and buyers headquartered in {', '.join(hq)}, wherever they are"
+        text = _("{destinations}; and buyers headquartered in {places}, wherever they are"
+                 ).format(destinations=text, places=_listed(hq))
     return text
 
 
@@ -134,7 +154,7 @@ def _group_label(base: KnowledgeBase, gid: str) -> str:
     group = base.country_groups.get(gid)
     if group is None:
         return gid
-    return f"Country Group {group.code}" if group.code else group.name
+    return _("Country Group {code}").format(code=group.code) if group.code else group.name
 
 
 # ---------------------------------------------------------------------------------------------
@@ -191,30 +211,41 @@ def chip_rows(base: KnowledgeBase, chip: Chip, cites: Cited) -> list[dict[str, A
             continue
         if path == "foundry" and value in base.organizations:
             value = base.organizations[value].name
-        rows.append({"label": label, "value": fmt(value, unit),
+        if path == "released":
+            value = i18n.day(value)
+        if unit == "billion" and i18n.language() == "ja":
+            # Japanese counts in 億 (10⁸), not in billions: 80 billion is 800億.
+            value, unit = f"{metrics.format_number(round(value * 10, 6))}億", ""
+        rows.append({"label": _(label), "value": fmt(value, unit),
                      "refs": cites.numbers(chip.citations, path)})
     return rows
 
 
 def china_status(base: KnowledgeBase, chip: Chip, day: dt.date) -> str:
     """The licence answer for China, as `kb classify --to CN` gives it in sum (one of several
-    controls catching the chip whichever value its figures allow counts as required)."""
+    controls catching the chip whichever value its figures allow counts as required).
+
+    The answer is the English words in every language: pages compare it and make CSS classes
+    of it; a reader is shown ``_(answer)``."""
     verdict = base.verdict(chip, on=day, destination="CN")
     if verdict.value is True:
-        return "licence required"
+        return LICENCE_REQUIRED
     if verdict.value is None:
-        return "undetermined"
+        return UNDETERMINED
     return NO_LICENCE
 
 
-NO_LICENCE = "no licence required"
+LICENCE_REQUIRED = N_("licence required")
+UNDETERMINED = N_("undetermined")
+NO_LICENCE = N_("no licence required")
 
 
 # Words for the record fields an undetermined answer turns on, where no one figure decides alone.
 _FIELD_WORDS = {
-    "dense_tops": "the dense TOPS figures", "die_area_mm2": "the die area",
-    "interconnect_gb_s": "the interconnect rate", "memory.bandwidth_gb_s": "the memory bandwidth",
-    "datacenter": "whether it is designed or marketed for data centres",
+    "dense_tops": N_("the dense TOPS figures"), "die_area_mm2": N_("the die area"),
+    "interconnect_gb_s": N_("the interconnect rate"),
+    "memory.bandwidth_gb_s": N_("the memory bandwidth"),
+    "datacenter": N_("whether it is designed or marketed for data centres"),
 }
 NEAR_SHARE = 0.10
 """How far below a line (as a share of the line) a chip counts as just below it."""
@@ -223,11 +254,21 @@ NEAR_SHARE = 0.10
 def _open_words(res: Any) -> str:
     """What would decide an undetermined answer, in words ("caught if the die area is at most
     498.92 mm²"; else the figures it turns on)."""
-    conditions = [d.condition for d in res.deciders if d.condition]
+    conditions = list(dict.fromkeys(d.condition for d in res.deciders if d.condition))
     if conditions:
-        return "caught if " + " or if ".join(dict.fromkeys(conditions))
-    fields = [_FIELD_WORDS.get(m, m.replace("_", " ")) for m in res.missing]
-    return "depends on " + " and ".join(dict.fromkeys(fields)) if fields else "undetermined"
+        text = conditions[0]
+        for condition in conditions[1:]:
+            text = _("{conditions} or if {condition}").format(conditions=text,
+                                                              condition=condition)
+        return _("caught if {conditions}").format(conditions=text)
+    fields = list(dict.fromkeys(_(_FIELD_WORDS[m]) if m in _FIELD_WORDS else m.replace("_", " ")
+                                for m in res.missing))
+    if not fields:
+        return _("undetermined")
+    text = fields[0]
+    for name in fields[1:]:
+        text = _("{fields} and {field}").format(fields=text, field=name)
+    return _("depends on {fields}").format(fields=text)
 
 
 def _lower_lines(criterion: Any) -> set[tuple[str, float]]:
@@ -253,9 +294,10 @@ def _below(chip: Chip, metric: str, bound: float) -> dict[str, Any] | None:
     m = metrics.METRICS[metric]
     unit = f" {m.unit}" if m.unit else ""
     gap = bound - span.high
-    text = (f"{m.label} {span.shown(m.unit)}, {metrics.format_number(round(gap, 2))}{unit} "
-            f"below the {metrics.format_number(bound)}{unit} line")
-    return {"metric": m.label, "text": text, "share": gap / bound}
+    text = _("{metric} {value}, {gap}{unit} below the {line}{unit} line").format(
+        metric=_(m.label), value=span.shown(m.unit), gap=metrics.format_number(round(gap, 2)),
+        unit=unit, line=metrics.format_number(bound))
+    return {"metric": _(m.label), "text": text, "share": gap / bound}
 
 
 def rule_impact(base: KnowledgeBase, rule: Rule) -> dict[str, Any]:
@@ -418,8 +460,9 @@ def share_spread(base: KnowledgeBase, subject: str) -> list[dict[str, Any]]:
         out.append({"region": region, "scope": scope, "metric": metric, "count": len(items),
                     "low": min(values), "high": max(values),
                     "estimators": sorted({base.organizations[m.estimator].name for m in items}),
-                    "periods": f"{min(m.period_start for m in items)} to "
-                               f"{max(m.period_end for m in items)}"})
+                    "periods": _("{start} to {end}").format(
+                        start=i18n.day(min(m.period_start for m in items)),
+                        end=i18n.day(max(m.period_end for m in items)))})
     return out
 
 
@@ -713,7 +756,7 @@ class _State:
                       history=base.history(chip, "CN", today=self.day),
                       terms=bounds.operand_intervals(chip),
                       operand=bounds.setting_operand(chip),
-                      bits={op: " or ".join(map(str, metrics.BIT_LENGTHS.get(op, (b,))))
+                      bits={op: _either(map(str, metrics.BIT_LENGTHS.get(op, (b,))))
                             for op, b in metrics.BIT_LENGTH.items()},
                       variants=sorted(self.variants_of.get(chip.id, [])),
                       shares=self.shares_of.get(chip.vendor, []),

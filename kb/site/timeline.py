@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from kb.i18n import N_, _
 from kb.knowledge import KnowledgeBase
 from kb.site import charts
 
@@ -14,20 +15,21 @@ def china_timeline(base: KnowledgeBase) -> dict[str, Any]:
     with its status on each date as ``base.verdict(chip, on=date, destination="CN").status``."""
     engine = base.engine
     days = base.change_dates()
+    starts, ends, early_for = N_("takes effect"), N_("ends"), N_("applies early to named chips")
     by_day = {day: charts.china_statuses(base, day) for day in days}
     events: dict[dt.date, list[tuple[Any, str]]] = {day: [] for day in days}
     for rule, control in engine.chip_controls:
         start, end = engine.spans[(rule.id, control.id)]
-        for day, what in ((start, "takes effect"),
-                          (end + dt.timedelta(days=1) if end else None, "ends")):
+        for day, what in ((start, starts), (end + dt.timedelta(days=1) if end else None, ends)):
             if day in events and (rule, what) not in events[day]:
                 events[day].append((rule, what))
         for early in control.earlier_for:
-            if early.effective in events and (rule, "applies early to named chips") not in events[
-                    early.effective]:
-                events[early.effective].append((rule, "applies early to named chips"))
+            if early.effective in events and (rule, early_for) not in events[early.effective]:
+                events[early.effective].append((rule, early_for))
     for day in days:
+        # In the same order in every language (by the English words), then said.
         events[day].sort(key=lambda e: (e[0].short_title, e[1]))
+        events[day] = [(rule, _(what)) for rule, what in events[day]]
     chips = sorted(base.chips.values(), key=lambda c: (
         charts.short_org(base.organizations[c.vendor]).lower(), c.released or "9999", c.name))
     rows = [{"chip": c, "vendor": charts.short_org(base.organizations[c.vendor]),

@@ -22,20 +22,24 @@ from urllib.parse import urlsplit
 
 import nh3
 
-from kb import outputs
+from kb import i18n, outputs
 from kb.errors import KBError
+from kb.i18n import N_, _
 
 DEFAULT_SITE_URL = "http://127.0.0.1:8000/"
 SITE_URL_VARIABLE = "KB_SITE_URL"
 SITE_NAME = outputs.METADATA_TITLE
 
 # Page folder -> (what a reader calls the record, the folder of its JSON under downloads/api/).
+# The kind is also the BibTeX key's; a reader is shown RECORD_KINDS[kind] said with _().
 RECORD_FOLDERS: dict[str, tuple[str, str]] = {
     "chips": ("chip", "chips"),
     "rules": ("rule", "rules"),
     "vendors": ("organization", "organizations"),
     "claims": ("claim", "claims"),
 }
+RECORD_KINDS = {"chip": N_("chip"), "rule": N_("rule"), "organization": N_("organization"),
+                "claim": N_("claim")}
 
 # Long enough to say what a page is, short enough that search results show it whole.
 DESCRIPTION_LIMIT = 220
@@ -76,19 +80,25 @@ class Citation:
 
     @property
     def reviewed(self) -> str:
-        return self.last_reviewed.isoformat() if self.last_reviewed else "date not recorded"
+        return i18n.day(self.last_reviewed) if self.last_reviewed else _("date not recorded")
+
+    @property
+    def kind_label(self) -> str:
+        """What a reader calls the record ("chip"), in the language in force."""
+        return _(RECORD_KINDS[self.kind]) if self.kind in RECORD_KINDS else self.kind
 
     @property
     def text(self) -> str:
-        return (f"{SITE_NAME}. \u201c{self.title}\u201d ({self.kind} record {self.id}), "
-                f"last reviewed {self.reviewed}. {self.url}")
+        return _("{site}. \u201c{title}\u201d ({kind} record {id}), last reviewed {reviewed}. "
+                 "{url}").format(site=SITE_NAME, title=self.title, kind=self.kind_label,
+                                 id=self.id, reviewed=self.reviewed, url=self.url)
 
     @property
     def bibtex(self) -> str:
         fields = [("title", "{" + bibtex_escape(self.title) + "}"),
                   ("howpublished", bibtex_escape(SITE_NAME)),
-                  ("note", bibtex_escape(f"{self.kind.capitalize()} record {self.id}, "
-                                         f"last reviewed {self.reviewed}"))]
+                  ("note", bibtex_escape(_("{Kind} record {id}, last reviewed {reviewed}").format(
+                      Kind=self.kind_label.capitalize(), id=self.id, reviewed=self.reviewed)))]
         if self.last_reviewed:
             fields += [("year", str(self.last_reviewed.year)),
                        ("month", str(self.last_reviewed.month))]
@@ -150,8 +160,9 @@ def plain(markdown_text: str | None) -> str:
     return " ".join(html.unescape(nh3.clean(rendered, tags=set())).split())
 
 
-# A full stop ends a sentence unless it ends an abbreviation ("U.S.", "e.g.", "No. 5").
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"\u201c(])")
+# A full stop ends a sentence unless it ends an abbreviation ("U.S.", "e.g.", "No. 5"); a
+# Japanese full stop (。) always does.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"\u201c(])|(?<=\u3002)(?=.)")
 _ABBREVIATION = re.compile(r"(?:^|\s)(?:(?:[A-Za-z]\.)+|No\.|Nos\.|Art\.|Inc\.|Ltd\.|Co\.|"
                            r"Corp\.|approx\.|vs\.|Mr\.|Ms\.|Dr\.|St\.)$")
 
@@ -173,21 +184,46 @@ def shorten(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
 
 
 def chip_description(name: str, vendor: str, china: str, tpp: str, day: dt.date) -> str:
-    return shorten(f"{name} ({vendor}): {china} for exports to China as of {day.isoformat()}; "
-                   f"TPP {tpp}. Figures, sources and status over time.")
+    """``china``: the chip's China answer (kb.site.render.china_status), said here."""
+    return shorten(_("{name} ({vendor}): {china} for exports to China as of {day}; TPP {tpp}. "
+                     "Figures, sources and status over time.").format(
+        name=name, vendor=vendor, china=_(china), day=i18n.day(day), tpp=tpp))
+
+
+# A rule's dates by name (RuleDates' fields), as a description names the first public one.
+DATE_NAMES = {"announced": N_("announced"), "public_inspection": N_("public inspection"),
+              "published": N_("published"), "effective": N_("effective")}
 
 
 def rule_description(short_title: str, dates: Any, summary: str) -> str:
     first = dates.first_public() or dates.first_day()
-    when = f", {first[0].replace('_', ' ')} {first[1].isoformat()}" if first else ""
-    return shorten(f"{short_title}{when}: {first_sentence(plain(summary))}")
+    sentence = first_sentence(plain(summary))
+    if not first:
+        return shorten(_("{title}: {summary}").format(title=short_title, summary=sentence))
+    name = _(DATE_NAMES[first[0]]) if first[0] in DATE_NAMES else first[0].replace("_", " ")
+    return shorten(_("{title}, {event} {day}: {summary}").format(
+        title=short_title, event=name, day=i18n.day(first[1]), summary=sentence))
+
+
+# Organizations' kinds as a vendor page's description names them.
+ORGANIZATION_KINDS = {"chip-designer": N_("chip designer"), "foundry": N_("foundry"),
+                      "government": N_("government"), "analyst": N_("analyst"),
+                      "company": N_("company"), "other": N_("other")}
 
 
 def vendor_description(name: str, kind: str, chips: int, shares: int) -> str:
-    return shorten(f"{name} ({kind.replace('-', ' ')}): {chips} chip(s) and {shares} "
-                   "market-share estimate(s) in the records, with whether each chip needs a "
-                   "licence for China today.")
+    said = _(ORGANIZATION_KINDS[kind]) if kind in ORGANIZATION_KINDS else kind.replace("-", " ")
+    return shorten(_("{name} ({kind}): {chips} chip(s) and {shares} market-share estimate(s) in "
+                     "the records, with whether each chip needs a licence for China today."
+                     ).format(name=name, kind=said, chips=chips, shares=shares))
+
+
+# A claim's verdicts (Claim.verdict), as a reader is told them.
+VERDICTS = {"supported": N_("supported"), "disputed": N_("disputed"),
+            "misleading": N_("misleading"), "unverified": N_("unverified")}
 
 
 def claim_description(statement: str, claimant: str, made: Any, verdict: str) -> str:
-    return shorten(f"Claim by {claimant} ({made}), verdict {verdict}: {statement}")
+    return shorten(_("Claim by {claimant} ({made}), verdict {verdict}: {statement}").format(
+        claimant=claimant, made=i18n.day(made), verdict=_(VERDICTS.get(verdict, verdict)),
+        statement=statement))
