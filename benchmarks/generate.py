@@ -98,7 +98,7 @@ def generate(n_chips: int, out: Path, seed: int = 20261129) -> Path:
             f"citations:\n  - {{source: synthetic-source-{i % n_sources}, fields: [value_pct], "
             "tier: reported}\n")
     # A project around the records, so the site can be built from them too.
-    for name in ("mkdocs.yml", "CONTRIBUTING.md"):
+    for name in ("mkdocs.yml", "mkdocs.ja.yml", "CONTRIBUTING.md"):
         shutil.copy(ROOT / name, out / name)
     if (out / "docs").exists():
         shutil.rmtree(out / "docs")

@@ -33,8 +33,11 @@ from typing import Any
 PROCESS_START = time.perf_counter()  # the site stages are timed from here, imports included
 ROOT = Path(__file__).resolve().parent.parent
 STAGES = ("sql-import", "parse", "load", "classify", "populate", "session", "site", "site-1",
-          "site-cold", "mkdocs")
+          "site-cold", "site-editions", "mkdocs")
+# The English edition alone (--lang en), each against a bare mkdocs build of the same pages.
 SITE_STAGES = ("site", "site-1", "site-cold")
+# Every edition (English and Japanese), against the English edition alone.
+EDITIONS_STAGE = "site-editions"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -115,7 +118,7 @@ def _stage(name: str, records: Path) -> float:
 
 def _site_stage(name: str, records: Path, out: Path) -> float:
     """The site and its floor, each as its command runs it, from interpreter start."""
-    if name in SITE_STAGES:  # `kb build`: load, render, charts, exports, mkdocs
+    if name in (*SITE_STAGES, EDITIONS_STAGE):  # `kb build`: load, render, charts, exports, mkdocs
         from kb.cli import main
         from kb.site.assetcache import KEY_FILE
 
@@ -123,7 +126,9 @@ def _site_stage(name: str, records: Path, out: Path) -> float:
             (records.resolve().parent / KEY_FILE).unlink(missing_ok=True)
 
         jobs = ["--jobs", "1"] if name == "site-1" else []  # site-1: mkdocs' pages in one process
-        if main(["build", "--records", str(records), "--out", str(out), *jobs]) != 0:
+        # site-editions: English and Japanese; the others the English edition alone.
+        lang = [] if name == EDITIONS_STAGE else ["--lang", "en"]
+        if main(["build", "--records", str(records), "--out", str(out), *jobs, *lang]) != 0:
             raise SystemExit("kb build failed")
     else:  # `mkdocs build` alone on the pages `kb build` staged (same config, same date)
         from mkdocs.__main__ import cli
@@ -180,11 +185,12 @@ def measure(records: Path, repeat: int, site_repeat: int, progress: Callable[[st
 
     with _source_date(base):  # what `kb build` gives mkdocs; the bare build gets the same
         same_date = {"SOURCE_DATE_EPOCH": os.environ["SOURCE_DATE_EPOCH"]}
-    builds = (*SITE_STAGES, "mkdocs")
+    builds = (*SITE_STAGES, EDITIONS_STAGE, "mkdocs")
     runs: dict[str, list[dict[str, float]]] = {name: [] for name in builds}
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(site_repeat):
-            progress(f"kb build, kb build --jobs 1, bare mkdocs: round {i + 1} of {site_repeat}")
+            progress(f"kb build (English; every edition), kb build --jobs 1, bare mkdocs: "
+                     f"round {i + 1} of {site_repeat}")
             for name in builds:
                 out = Path(tmp) / name
                 runs[name].append(run_stage(name, records, out,
@@ -196,6 +202,9 @@ def measure(records: Path, repeat: int, site_repeat: int, progress: Callable[[st
     for name in SITE_STAGES:  # each against the bare build of the same round
         result[f"{name}_ratio"] = statistics.median(
             s["seconds"] / b["seconds"] for s, b in zip(runs[name], runs["mkdocs"], strict=True))
+    result[f"{EDITIONS_STAGE}_ratio"] = statistics.median(
+        s["seconds"] / b["seconds"]
+        for s, b in zip(runs[EDITIONS_STAGE], runs["site"], strict=True))
     return result
 
 
@@ -234,14 +243,18 @@ def table(result: dict[str, Any]) -> list[str]:
     row("cold kb.session(): import, load, populate", "session", "< 0.5 s (real records)",
         f"{s['session']['seconds'] - s['sql-import']['seconds']:+.3f} s over the floor")
     if "site" in s:
-        row("kb build: load, render, charts, exports, mkdocs", "site", "<= 1.15x bare",
+        row("kb build --lang en: load, render, charts, exports, mkdocs", "site",
+            "<= 1.15x bare",
             f"{result['site_ratio']:.2f}x bare mkdocs (median of rounds); "
             f"site {result['site_bytes'] / 1e6:.1f} MB")
         row("kb build --jobs 1: mkdocs' pages in one process", "site-1", "",
             f"{result['site-1_ratio']:.2f}x bare mkdocs")
         row("kb build, charts and downloads made anew", "site-cold", "",
             f"{result['site-cold_ratio']:.2f}x bare mkdocs")
-        row("bare mkdocs build of the same pages (floor)", "mkdocs")
+        row("kb build, English and Japanese editions", EDITIONS_STAGE,
+            "<= 2.2x English alone",
+            f"{result[f'{EDITIONS_STAGE}_ratio']:.2f}x kb build --lang en (median of rounds)")
+        row("bare mkdocs build of the English pages (floor)", "mkdocs")
     head = ("measure", "median", "peak RSS", "target", "note")
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(5)]
     fmt = f"{{:<{widths[0]}}}  {{:>{widths[1]}}}  {{:>{widths[2]}}}  {{:<{widths[3]}}}  {{}}"
@@ -278,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.stage:
         sys.path.insert(0, str(ROOT))
-        if args.stage in (*SITE_STAGES, "mkdocs"):
+        if args.stage in (*SITE_STAGES, EDITIONS_STAGE, "mkdocs"):
             seconds = _site_stage(args.stage, args.records, args.out)
         else:
             seconds = _stage(args.stage, args.records)

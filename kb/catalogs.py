@@ -44,7 +44,9 @@ def _sources() -> Iterator[tuple[str, Path, dict[str, object], dict[str, str]]]:
     for path in sorted(PACKAGE.rglob("*.py")):
         yield "python", path, PYTHON_KEYWORDS, {}
     for path in sorted(TEMPLATES.glob("*.j2")):
-        yield "jinja2.ext:babel_extract", path, {"_": None, "ngettext": (1, 2)}, JINJA_OPTIONS
+        # {% trans %} blocks come out as gettext() and ngettext() calls.
+        yield ("jinja2.ext:babel_extract", path,
+               {"_": None, "gettext": None, "ngettext": (1, 2)}, JINJA_OPTIONS)
     for path in sorted(SCRIPTS.glob("*.js")):
         yield "javascript", path, {"kbT": None}, {}
 
@@ -121,7 +123,9 @@ def problems(lang: str, source: Catalog | None = None) -> list[str]:
     """What keeps ``lang``'s catalog from saying every message the code marks."""
     source = source or template()
     catalog = read(lang)
-    where = catalog_path(lang).relative_to(PACKAGE.parent).as_posix()
+    path = catalog_path(lang)
+    where = (path.relative_to(PACKAGE.parent) if path.is_relative_to(PACKAGE.parent)
+             else path).as_posix()
     found: list[str] = []
     for message in source:
         if not message.id:

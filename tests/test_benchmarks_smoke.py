@@ -22,17 +22,18 @@ def test_benchmark_script_prints_every_stage_and_the_growth(tmp_path):
     assert lines[1].split()[:4] == ["measure", "median", "peak", "RSS"]
     for start in ("bare CSafeLoader parse (floor)", "kb.load(): validate + cross-check",
                   "classify ", "session populate", "import sqlmodel alone",
-                  "cold kb.session()", "kb build:", "kb build --jobs 1:",
-                  "kb build, charts and downloads made anew", "bare mkdocs build"):
+                  "cold kb.session()", "kb build --lang en:", "kb build --jobs 1:",
+                  "kb build, charts and downloads made anew",
+                  "kb build, English and Japanese editions", "bare mkdocs build"):
         assert sum(line.startswith(start) for line in lines) == 2, start
     assert [g.split()[0] for g in growth[2:]] == [
         "sql-import", "parse", "load", "classify", "populate", "session", "site", "site-1",
-        "site-cold", "mkdocs", "site"]
+        "site-cold", "site-editions", "mkdocs", "site"]
     results = json.loads(raw.read_text())
     assert [r["chips"] for r in results] == [20, 40]
     for r in results:
         for stage in ("parse", "load", "classify", "populate", "session", "site", "site-1",
-                      "site-cold", "mkdocs"):
+                      "site-cold", "site-editions", "mkdocs"):
             assert r["stages"][stage]["seconds"] > 0
             assert r["stages"][stage]["peak_mb"] > 10
         assert r["site_bytes"] > 1_000_000
