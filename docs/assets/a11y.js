@@ -4,6 +4,7 @@
 // overflows becomes a focusable, named region; one that fits again loses its tab stop, so
 // narrow tables add none.
 (function () {
+  var kbT = window.kbT || function (m) { return m; };
   var SELECTOR = ".md-content .md-typeset__scrollwrap, .md-content table";
 
   function name(box) {
@@ -19,7 +20,7 @@
       }
       node = node.parentElement;
     }
-    return "Table";
+    return kbT("Table");
   }
 
   function mark() {
@@ -31,7 +32,9 @@
         box.setAttribute("data-kb-scroll", "");
         box.setAttribute("tabindex", "0");
         box.setAttribute("role", "region");
-        box.setAttribute("aria-label", name(box) + " (scrolls sideways)");
+        var named = name(box);
+        box.setAttribute("aria-label", kbT("{name} (scrolls sideways)").replace("{name}",
+          function () { return named; }));
       } else if (!scrolls && box.hasAttribute("data-kb-scroll")) {
         ["data-kb-scroll", "tabindex", "role", "aria-label"].forEach(function (a) {
           box.removeAttribute(a);

@@ -7,6 +7,7 @@
 // Loaded with the page's scripts, before the theme starts its components (on DOMContentLoaded).
 (function () {
   "use strict";
+  var kbT = window.kbT || function (m) { return m; };
   if (location.protocol !== "file:" || typeof window.Worker === "undefined") return;
 
   function FrameWorker(url) {
@@ -17,7 +18,7 @@
     frame.hidden = true;
     frame.setAttribute("aria-hidden", "true");
     frame.tabIndex = -1;
-    frame.title = "search";
+    frame.title = kbT("search");
     document.body.appendChild(frame);
     var inner = frame.contentWindow;
 

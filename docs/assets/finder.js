@@ -5,6 +5,7 @@
 // Text is inserted with textContent, never as HTML.
 (function () {
   "use strict";
+  var kbT = window.kbT || function (m) { return m; };
   var records = window.KB_RECORDS;
   var script = document.currentScript;
   if (!records || !script) return;
@@ -71,8 +72,8 @@
       .map(function (x) { return x.p.r; });
   }
 
-  var KIND_LABEL = { term: "glossary", chip: "chip", rule: "rule", vendor: "vendor",
-                     claim: "claim" };
+  var KIND_LABEL = { term: kbT("glossary"), chip: kbT("chip"), rule: kbT("rule"),
+                     vendor: kbT("vendor"), claim: kbT("claim") };
 
   function attach(input, list) {
     function show() {
@@ -96,7 +97,7 @@
       });
       if (!hits.length) {
         var none = document.createElement("li");
-        none.textContent = "Nothing matches. The search in the header looks through every page.";
+        none.textContent = kbT("Nothing matches. The search in the header looks through every page.");
         list.appendChild(none);
       }
       list.hidden = false;
@@ -125,12 +126,12 @@
     box.setAttribute("role", "search");
     var label = document.createElement("label");
     label.htmlFor = "kb-find";
-    label.textContent = "Find a chip, rule, vendor or term";
+    label.textContent = kbT("Find a chip, rule, vendor or term");
     input = document.createElement("input");
     input.id = "kb-find";
     input.type = "search";
     input.autocomplete = "off";
-    input.placeholder = "e.g. H20, 910B, TPP";
+    input.placeholder = kbT("e.g. H20, 910B, TPP");
     list = document.createElement("ul");
     list.id = "kb-find-results";
     box.appendChild(label);

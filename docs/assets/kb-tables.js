@@ -10,6 +10,7 @@
 // Record text is only ever read with textContent and written with textContent or .value.
 (function () {
   if (!window.Tablesort) return;
+  var kbT = window.kbT || function (m) { return m; };
 
   // Numbers sort as numbers ("4,992" and "4992" alike); data-sort carries the plain figure.
   function number(v) { return parseFloat(String(v).replace(/[^0-9.eE+-]/g, "")); }
@@ -67,10 +68,12 @@
     var heads = Array.prototype.slice.call(table.tHead.rows[0].cells);
     var body = table.tBodies[0];
     var rows = Array.prototype.slice.call(body.rows);
-    var noun = table.getAttribute("data-kb-noun") || "rows";
+    var noun = table.getAttribute("data-kb-noun") || kbT("rows");
     var sorter = new window.Tablesort(table);
     heads.forEach(function (th) {
-      th.setAttribute("title", "Sort by " + th.textContent.trim());
+      var column = th.textContent.trim();
+      th.setAttribute("title", kbT("Sort by {column}").replace("{column}",
+        function () { return column; }));
     });
 
     // Each sort starts from the page's own order, so rows that tie come out the same way
@@ -94,8 +97,8 @@
     var search = document.createElement("input");
     search.type = "search";
     search.setAttribute("data-key", "q");
-    search.placeholder = "Words in any column";
-    tools.appendChild(label("Filter", search));
+    search.placeholder = kbT("Words in any column");
+    tools.appendChild(label(kbT("Filter"), search));
     var selects = [];
     heads.forEach(function (th, index) {
       var name = th.getAttribute("data-filter");
@@ -105,7 +108,7 @@
       select.setAttribute("data-col", String(index));
       var all = document.createElement("option");
       all.value = "";
-      all.textContent = "All";
+      all.textContent = kbT("All");
       select.appendChild(all);
       var seen = {};
       rows.forEach(function (row) { seen[cellValue(row.cells[index], "data-value")] = true; });
@@ -125,7 +128,7 @@
     count.setAttribute("role", "status");
     var clear = document.createElement("button");
     clear.type = "button";
-    clear.textContent = "Show all";
+    clear.textContent = kbT("Show all");
     tools.appendChild(clear);
     table.parentNode.insertBefore(tools, table);
     table.parentNode.insertBefore(count, table);
@@ -145,9 +148,10 @@
         row.hidden = !ok;
         if (ok) shown++;
       });
-      count.textContent = shown === rows.length
-        ? rows.length + " " + noun
-        : shown + " of " + rows.length + " " + noun + " shown";
+      var counted = {shown: shown, total: rows.length, noun: noun};
+      count.textContent = (shown === rows.length ? kbT("{total} {noun}")
+        : kbT("{shown} of {total} {noun} shown")).replace(/\{(shown|total|noun)\}/g,
+          function (whole, key) { return counted[key]; });
       clear.hidden = !words.length && !wanted.length;
     }
 

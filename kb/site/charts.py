@@ -26,6 +26,8 @@ from typing import Any
 
 from markupsafe import Markup
 
+from kb import i18n
+from kb.i18n import N_, _
 from kb.knowledge import KnowledgeBase
 from kb.models import Chip
 from kb.models.common import partial_start
@@ -47,12 +49,20 @@ COLORS = ["#1f5fa8", "#c0392b", "#2e7d32", "#7b3fa0", "#b35900", "#6d4c41", "#ad
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "<", ">", "p", "h", "*", "d", "H", "8", "1"]
 OTHER = "#6e6e6e"  # "other vendors": 5.1:1 against white
 
-# China status on a day: colour, marker and legend wording, shared by the timeline page.
+# China status on a day: colour, marker and legend wording (said with ``_`` where drawn),
+# shared by the timeline page.
 STATUS_STYLE = {
-    "controlled": ("#c0392b", "s", "controlled (licence required for China)"),
-    "undetermined": ("#b35900", "^", "undetermined (a figure decides it)"),
-    "not controlled": ("#1f5fa8", "o", "not controlled"),
+    "controlled": ("#c0392b", "s", N_("controlled (licence required for China)")),
+    "undetermined": ("#b35900", "^", N_("undetermined (a figure decides it)")),
+    "not controlled": ("#1f5fa8", "o", N_("not controlled")),
 }
+OTHER_VENDORS = N_("other vendors")
+
+# The chart text's fonts by language. English keeps matplotlib's sans-serif (DejaVu Sans);
+# Japanese draws with DejaVu Sans and falls back to IPAexGothic (matplotlib-fontja's font) for
+# the glyphs DejaVu Sans lacks, then to sans-serif, the last resort a browser reading the SVG's
+# font-family can use.
+FONTS = {"ja": ["DejaVu Sans", "IPAexGothic", "sans-serif"]}
 
 
 @dataclass(frozen=True)
@@ -84,16 +94,36 @@ class Drawn:
     size: tuple[float, float] = (0.0, 0.0)
 
 
+def _japanese_font() -> None:
+    """Make matplotlib-fontja's IPAexGothic known to matplotlib, once. Its font file is added
+    by path: importing the package would make it every chart's font, English ones included."""
+    import importlib.util
+
+    from matplotlib import font_manager
+
+    if any(f.name == "IPAexGothic" for f in font_manager.fontManager.ttflist):
+        return
+    spec = importlib.util.find_spec("matplotlib_fontja")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("Japanese charts need the matplotlib-fontja package")
+    folder = Path(next(iter(spec.submodule_search_locations))) / "fonts"
+    for font in sorted(folder.glob("*.ttf")):
+        font_manager.fontManager.addfont(str(font))
+
+
 def _pyplot():  # type: ignore[no-untyped-def]
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    family = FONTS.get(i18n.language(), "sans-serif")
+    if family != "sans-serif":
+        _japanese_font()
     plt.rcParams.update({
         "svg.hashsalt": "kb-charts",  # fixed ids: identical files for identical data
         "svg.fonttype": "none",
-        "font.family": "sans-serif",
+        "font.family": family,
         "text.color": INK, "axes.labelcolor": INK, "axes.edgecolor": MUTED,
         "xtick.color": MUTED, "ytick.color": MUTED, "xtick.labelcolor": INK,
         "ytick.labelcolor": INK,
@@ -187,7 +217,7 @@ def _series(base: KnowledgeBase, keys: Iterable[str], most: int
     out = {v: (short_org(base.organizations[v]), COLORS[i], MARKERS[i])
            for i, v in enumerate(named)}
     for k in counts:
-        out.setdefault(k, ("other vendors", OTHER, "x"))
+        out.setdefault(k, (_(OTHER_VENDORS), OTHER, "x"))
     return out
 
 
@@ -404,8 +434,8 @@ def _tpp_density_axes(fig, size: Size, height: float):  # type: ignore[no-untype
     ax = _axes(fig, size, left, 12, size.width - left - 14, height)
     _log_axis(ax.xaxis, (1000, 80000), TPP_TICKS if size is WIDE else TPP_TICKS_NARROW)
     _log_axis(ax.yaxis, (0.6, 40), DENSITY_TICKS)
-    ax.set_xlabel("TPP (dense TOPS × bit length)")
-    ax.set_ylabel("Performance density (TPP / mm²)")
+    ax.set_xlabel(_("TPP (dense TOPS × bit length)"))
+    ax.set_ylabel(_("Performance density (TPP / mm²)"))
     return ax
 
 
@@ -433,7 +463,7 @@ def tpp_density(base: KnowledgeBase, path: Path, size: Size = WIDE) -> Drawn:
     plt = _pyplot()
     chips = _plotted(base, base.chips.values())
     style = _series(base, (c.vendor for c in chips), 10)
-    names = sorted({v for v in style.values()}, key=lambda s: (s[0] == "other vendors", s[0]))
+    names = sorted({v for v in style.values()}, key=lambda s: (s[0] == _(OTHER_VENDORS), s[0]))
     plot_h = 330 if size is WIDE else 300
     legend_top = 12 + plot_h + 46
     height = legend_top + _legend_height(size, len(names)) + 4
@@ -455,7 +485,7 @@ def tpp_density(base: KnowledgeBase, path: Path, size: Size = WIDE) -> Drawn:
 
     regions = [Patch(color="#c0392b", alpha=0.25, lw=0), Patch(color="#b35900", alpha=0.3, lw=0)]
     _legend(fig, ax, size, [*handles.values(), *regions],
-            [*handles, "3A090.a (2023)", "3A090.b (2023, data centre)"], legend_top)
+            [*handles, _("3A090.a (2023)"), _("3A090.b (2023, data centre)")], legend_top)
     return _label_and_save(fig, ax, size, base, chips, path)
 
 
@@ -467,7 +497,7 @@ def tpp_release(base: KnowledgeBase, path: Path, size: Size = WIDE) -> Drawn:
     chips = [c for c in sorted(base.chips.values(), key=lambda c: c.id)
              if c.tpp is not None and c.released_on is not None]
     style = _series(base, (c.vendor for c in chips), 10)
-    names = sorted({v for v in style.values()}, key=lambda s: (s[0] == "other vendors", s[0]))
+    names = sorted({v for v in style.values()}, key=lambda s: (s[0] == _(OTHER_VENDORS), s[0]))
     plot_h = 300 if size is WIDE else 280
     legend_top = 12 + plot_h + 46
     height = legend_top + _legend_height(size, len(names)) + 4
@@ -489,13 +519,13 @@ def tpp_release(base: KnowledgeBase, path: Path, size: Size = WIDE) -> Drawn:
     for value in (4800, 1600):
         ax.axhline(value, color=MUTED, ls="--", lw=0.8, zorder=1)
     fixed_text = []
-    for day, text in ((dt.date(2022, 10, 7), "Oct 2022 rule"),
-                      (dt.date(2023, 11, 17), "Oct 2023 rule")):
+    for day, text in ((dt.date(2022, 10, 7), _("Oct 2022 rule")),
+                      (dt.date(2023, 11, 17), _("Oct 2023 rule"))):
         ax.axvline(day, color=MUTED, ls=":", lw=0.9, zorder=1)
         fixed_text.append(ax.annotate(text, (day, 1), xycoords=("data", "axes fraction"),
                                       fontsize=size.font - 1, rotation=90, xytext=(-3, -4),
                                       textcoords="offset points", va="top", ha="right"))
-    ax.set_xlabel("Release date")
+    ax.set_xlabel(_("Release date"))
     ax.set_ylabel("TPP")
     _legend(fig, ax, size, list(handles.values()), list(handles), legend_top)
     fixed = _texts_in_plot(fig, ax)
@@ -542,7 +572,7 @@ def market_share(base: KnowledgeBase, path: Path, size: Size = WIDE) -> Drawn:
                         key=lambda e: short_org(base.organizations[e]).lower())
     style = {e: (short_org(base.organizations[e]), COLORS[i % len(COLORS)],
                  MARKERS[i % len(MARKERS)]) for i, e in enumerate(estimators)}
-    regions = [("global", "World"), ("CN", "China")]
+    regions = [("global", _("World")), ("CN", _("China"))]
     wide = size is WIDE
     plot_h = 250 if wide else 200
     cols = size.legend_cols if wide else 2
@@ -570,7 +600,7 @@ def market_share(base: KnowledgeBase, path: Path, size: Size = WIDE) -> Drawn:
         ax.grid(axis="y", color=GRID, lw=0.6)
         ax.set_axisbelow(True)
         if i == 0 or not wide:
-            ax.set_ylabel("NVIDIA share (%)")
+            ax.set_ylabel(_("NVIDIA share (%)"))
         for key, items in series.items():
             if key[0] != region:
                 continue
@@ -593,7 +623,7 @@ def market_share(base: KnowledgeBase, path: Path, size: Size = WIDE) -> Drawn:
                         elinewidth=1.1, capsize=0, zorder=3,
                         ls="-" if len(xs) > 1 else "none", lw=1.0)
         if not any(k[0] == region for k in series):
-            ax.text(0.5, 0.5, "no estimates recorded", ha="center", va="center",
+            ax.text(0.5, 0.5, _("no estimates recorded"), ha="center", va="center",
                     transform=ax.transAxes, color=MUTED)
         axes.append(ax)
     handles = [Line2D([], [], color=style[e][1], marker=style[e][2], ls="none", ms=6)
@@ -627,7 +657,7 @@ def rule_day(base: KnowledgeBase, path: Path, day: dt.date,
         _scatter(ax, [c.tpp for c in group], [c.performance_density for c in group], colour,
                  marker)
         handles.append((Line2D([], [], color=colour, marker=marker, ls="none", ms=6),
-                        f"{words} ({len(group)})"))
+                        _("{status} ({count})").format(status=_(words), count=len(group))))
     _legend(fig, ax, size, [h for h, _ in handles], [t for _, t in handles], legend_top,
             1 if size is NARROW else 2)
     return _label_and_save(fig, ax, size, base, chips, path)

@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 from kb import words
+from kb.i18n import _
 from kb.knowledge import KnowledgeBase
 from kb.models import Chip
 from kb.models import countries as country_table
@@ -142,7 +143,9 @@ def _policy(engine: Any, chip: Chip, verdict: Any, cc: str, day: dt.date) -> str
         return None
     rule, control = engine._controls_by_key[verdict.by[0]]
     code, note = engine.policy(rule, control, chip, cc, day)
-    return words.policy(code) + (f" ({note.rstrip('.')})" if note else "")
+    if not note:
+        return words.policy(code)
+    return _("{policy} ({note})").format(policy=words.policy(code), note=note.rstrip(".。"))
 
 
 def _answer(base: KnowledgeBase, verdict: Any, policy: str | None) -> dict[str, Any]:
