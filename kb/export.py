@@ -15,7 +15,7 @@ from kb.knowledge import KnowledgeBase
 from kb.models.figures import exact
 from kb.rows import Rows, range_columns
 
-JSON_SCHEMA_VERSION = "3"
+JSON_SCHEMA_VERSION = "4"
 """The JSON API's version (index.json, openapi.json): raised when a field changes meaning or is
 removed, each change listed under "Schema versions" in docs/querying.md. 3: a source's
 ``reliability`` is the effective mark (the kind's default where the record sets none), never

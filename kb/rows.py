@@ -19,7 +19,7 @@ from kb.models.figures import exact
 if TYPE_CHECKING:
     from kb.knowledge import KnowledgeBase
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 Rows = dict[str, list[dict[str, Any]]]
 """Every table's rows by table name, as :func:`rows` makes them."""

@@ -242,7 +242,7 @@ class Claim(SQLModel, table=True):
     statement: str
     claimant: str
     organization_id: str | None = Field(default=None, foreign_key="organization.id")
-    made: str
+    made: str | None = None  # none only where the date the claim was made could not be found
     where: str
     source_id: str | None = Field(default=None, foreign_key="source.id")
     verdict: str = Field(index=True)

@@ -21,7 +21,7 @@ def test_sqlite_export_opens_with_sqlite3_and_views_answer(tmp_path, base, capsy
     assert (tmp_path / "kb.metadata.json").is_file()
     con = sqlite3.connect(out)
     assert con.execute("PRAGMA foreign_key_check").fetchall() == []
-    assert con.execute("SELECT value FROM kb_meta WHERE key='schema_version'").fetchone() == ("2",)
+    assert con.execute("SELECT value FROM kb_meta WHERE key='schema_version'").fetchone() == ("3",)
     views = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='view'")}
     assert {"chip_status_current", "chip_destination_current", "chip_group_status_current"} <= views
     indexes = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='index'")}
@@ -49,7 +49,7 @@ def test_json_api_shape(tmp_path, base):
     out = tmp_path / "api"
     assert cli.main(["export", "--format", "json", str(out)]) == 0
     index = json.loads((out / "index.json").read_text())
-    assert index["schema_version"] == "3"
+    assert index["schema_version"] == "4"
     assert index["kinds"]["chips"]["count"] == len(base.chips)
     h20 = json.loads((out / "chips" / "nvidia-h20.json").read_text())
     assert h20["tpp"] == 2368 and h20["tpp_operand"] == "fp8"

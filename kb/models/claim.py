@@ -60,8 +60,9 @@ class Claim(Record):
     """Who made it (a person, with their role, or an organization)."""
     organization: Slug | None = None
     """The claimant's organization, when it is in records/organizations/."""
-    made: PastPartialDate
-    """When the claim was made."""
+    made: PastPartialDate | None = None
+    """When the claim was made; absent only where the date the claim was made could not be found,
+    which ``where`` then says."""
     where: ShortText
     """Where it was made: the report, interview, filing or post."""
     source: Slug | None = None
