@@ -10,10 +10,12 @@ performance density are derived here from their inputs' intervals, exactly as
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from kb import metrics
+from kb import i18n, metrics, words
+from kb.i18n import _, ngettext
 from kb.metrics import BIT_LENGTH, BIT_LENGTHS, OPERAND_TYPES, format_number
 from kb.models.figures import (
     LOWER_BOUND_CONVENTIONS,
@@ -36,7 +38,8 @@ class Interval:
     low: float
     high: float
     why: tuple[str, ...] = ()
-    """How the bounds were found, in words (empty when the figure is recorded exactly)."""
+    """How the bounds were found, in English words (empty when the figure is recorded
+    exactly); :func:`why` says them in the language in force."""
     points: tuple[float, ...] = ()
     """The only values possible, where they are few (TPP under each reading of a bit length);
     empty when every value in the interval is."""
@@ -46,18 +49,20 @@ class Interval:
         return self.low == self.high
 
     def shown(self, unit: str = "") -> str:
+        """The values in words, in the language in force: "4,096 to 6,400 mm²"."""
         u = f" {unit}" if unit else ""
         if self.points and not self.exact:
-            return " or ".join(format_number(p) for p in self.points) + u
+            return words.alternatives([format_number(p) for p in self.points]) + u
         if self.exact:
             return f"{format_number(self.low)}{u}"
         if self.high == INF:
             if self.low <= 0:
-                return "not known"
-            return f"at least {format_number(self.low)}{u}"
+                return _("not known")
+            return words.bound("gte", f"{format_number(self.low)}{u}")
         if self.low <= 0:
-            return f"at most {format_number(self.high)}{u}"
-        return f"{format_number(self.low)} to {format_number(self.high)}{u}"
+            return words.bound("lte", f"{format_number(self.high)}{u}")
+        return _("{low} to {high}").format(low=format_number(self.low),
+                                           high=format_number(self.high)) + u
 
 
 UNKNOWN = Interval(0.0, INF)
@@ -70,8 +75,7 @@ def figure(value: Any, field: str) -> Interval | None:
     if type(value) in (int, float):
         return Interval(value, value)
     if isinstance(value, FigureRange):
-        return Interval(value.low, value.high, (f"{field} reported from {format_number(value.low)}"
-                                                 f" to {format_number(value.high)}",))
+        return Interval(value.low, value.high, (Why("range", field, value.low, value.high),))
     if isinstance(value, ByConvention):
         rules = RULES_CONVENTION.get(field)
         if rules and rules in value.conventions:
@@ -80,12 +84,74 @@ def figure(value: Any, field: str) -> Interval | None:
         lower = [value.conventions[c] for c in LOWER_BOUND_CONVENTIONS.get(field, ())
                  if c in value.conventions]
         if lower:
-            return Interval(max(lower), INF, (
-                f"{field} known only without the other logic dies "
-                f"({format_number(max(lower))}), so at least that",))
+            return Interval(max(lower), INF, (Why("other-dies", field, max(lower)),))
         values = sorted(value.conventions.values())
         return Interval(values[0], values[-1])
     return Interval(float(value), float(value))
+
+
+def _field(path: str) -> str:
+    """A record field as the bounds' reasons name it: its path in English (as ever), its
+    words in another language."""
+    return path if i18n.language() == "en" else words.field(path)
+
+
+def _operand(code: str) -> str:
+    """An operand type as the bounds' reasons name it: its code in English (as ever), its
+    name (FP16) in another language."""
+    return code if i18n.language() == "en" else words.OPERANDS.get(code, code)
+
+
+_WHY: dict[str, Callable[..., str]] = {
+    "range": lambda field, low, high: _("{field} reported from {low} to {high}").format(
+        field=_field(field), low=format_number(low), high=format_number(high)),
+    "other-dies": lambda field, value: _(
+        "{field} known only without the other logic dies ({value}), so at least that").format(
+        field=_field(field), value=format_number(value)),
+    "no-dense": lambda: _("no dense figure is recorded"),
+    "operands-left-out": lambda: _("the recorded operand types leave some out"),
+    "bit-lengths": lambda op: _("{operand} counts at {bits} bits, with no official "
+                                "reading").format(operand=op.upper(), bits=words.alternatives(
+                                    [str(b) for b in BIT_LENGTHS[op]])),
+    "dense-range": lambda op: _("dense {operand} reported as a range").format(
+        operand=_operand(op)),
+    "no-area": lambda: _("die area not published"),
+    "area-cap": lambda cap, dies: ngettext(
+        "die area not published; at most {cap} mm² for one die, as no die exceeds the "
+        "26 mm × 33 mm lithography reticle",
+        "die area not published; at most {cap} mm² for {n} logic dies, as no die exceeds "
+        "the 26 mm × 33 mm lithography reticle", dies).format(cap=format_number(cap), n=dies),
+    "reticle": lambda cap, dies: _("at most {cap} mm², the reticle limit for {n} logic "
+                                   "dies").format(cap=format_number(cap), n=dies),
+    "not-published": lambda field: _("{field} not published").format(field=_field(field)),
+}
+
+
+class Why(str):
+    """How a bound was found, in words: English as a string (chips keep their intervals, made
+    once whatever the language), and said again in the language in force by :meth:`said`."""
+
+    kind: str
+    args: tuple[Any, ...]
+
+    def __new__(cls, kind: str, *args: Any) -> Why:
+        with i18n.speaking("en"):
+            text = _WHY[kind](*args)
+        made = super().__new__(cls, text)
+        made.kind, made.args = kind, args
+        return made
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Why, (self.kind, *self.args))
+
+    def said(self) -> str:
+        """The words in the language in force."""
+        return str(self) if i18n.language() == "en" else _WHY[self.kind](*self.args)
+
+
+def why(span: Interval) -> tuple[str, ...]:
+    """How an interval's bounds were found, in the language in force."""
+    return tuple(w.said() if isinstance(w, Why) else w for w in span.why)
 
 
 def operand_intervals(chip: Chip) -> dict[str, Interval]:
@@ -143,13 +209,13 @@ def tpp(chip: Chip) -> Interval:
             return Interval(best, best)
     terms = operand_intervals(chip)
     if not terms:
-        return Interval(0.0, INF, ("no dense figure is recorded",))
+        return Interval(0.0, INF, (Why("no-dense"),))
     low = max(t.low for t in terms.values())
     high = max(t.high for t in terms.values())
     why: list[str] = []
     if not chip.dense_tops_complete:
         high = INF
-        why.append("the recorded operand types leave some out")
+        why.append(Why("operands-left-out"))
     points: tuple[float, ...] = ()
     if chip.dense_tops_complete and all(figure(chip.dense_tops[op], op).exact  # type: ignore[union-attr]
                                          for op in terms) and high > low:
@@ -162,10 +228,9 @@ def tpp(chip: Chip) -> Interval:
         points = tuple(sorted(found))
     for op, term in terms.items():
         if op in BIT_LENGTHS and term.high > low:
-            bits = " or ".join(str(b) for b in BIT_LENGTHS[op])
-            why.append(f"{op.upper()} counts at {bits} bits, with no official reading")
+            why.append(Why("bit-lengths", op))
         elif not term.exact and term.high > low:
-            why.append(f"dense {op} reported as a range")
+            why.append(Why("dense-range", op))
     return Interval(low, high, tuple(why), points)
 
 
@@ -181,17 +246,13 @@ def die_area(chip: Chip) -> Interval:
     cap = RETICLE_MM2 * chip.logic_dies if chip.logic_dies else INF
     if area is None:
         if cap == INF:
-            return Interval(0.0, INF, ("die area not published",))
-        dies = "one die" if chip.logic_dies == 1 else f"{chip.logic_dies} logic dies"
-        return Interval(0.0, cap, (
-            f"die area not published; at most {format_number(cap)} mm² for {dies}, as no die "
-            "exceeds the 26 mm × 33 mm lithography reticle",))
+            return Interval(0.0, INF, (Why("no-area"),))
+        return Interval(0.0, cap, (Why("area-cap", cap, chip.logic_dies),))
     if area.high == INF and cap < INF:
         # Only a lower bound is recorded (the processing dies alone): the reticle caps it. A
         # recorded area above the cap is kept: wafer-scale parts stitch many reticle fields.
         return Interval(area.low, max(cap, area.low), (
-            *area.why, f"at most {format_number(cap)} mm², the reticle limit for "
-            f"{chip.logic_dies} logic dies"))
+            *area.why, Why("reticle", cap, chip.logic_dies)))
     return area
 
 
@@ -220,5 +281,6 @@ def number_spans(chip: Chip) -> dict[str, Interval]:
                        ("memory_bandwidth_gb_s", "memory.bandwidth_gb_s"),
                        ("memory_capacity_gb", "memory.capacity_gb")):
         found = plain(chip, path)
-        out[name] = found if found is not None else Interval(0.0, INF, (f"{path} not published",))
+        out[name] = found if found is not None else Interval(0.0, INF, (
+            Why("not-published", path),))
     return out

@@ -20,8 +20,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kb import words
+from kb import bounds, words
 from kb.bounds import INF, Interval, operand_intervals
+from kb.i18n import N_, _
 from kb.metrics import BIT_LENGTH, BIT_LENGTHS, METRICS, format_number
 
 Resolve = Callable[[Any], tuple[str, Any, Any]]
@@ -77,7 +78,7 @@ def point_function(criterion: Any, resolve: Resolve | None) -> Point:
         elif key == "control":
             if resolve is None:
                 raise ValueError("a control reference needs the rule it is written in")
-            _, target, sub = resolve(value)
+            _label, target, sub = resolve(value)
             parts.append(point_function(target, sub))
         elif METRICS[key].type == "bool":
             parts.append(lambda v, key=key, want=value: v[key] == want)
@@ -112,13 +113,13 @@ def lines(criterion: Any, resolve: Resolve | None, out: dict[str, set[Any]] | No
             lines(value, resolve, out)
         elif key == "control":
             if resolve is not None:
-                _, target, sub = resolve(value)
+                _label, target, sub = resolve(value)
                 lines(target, sub, out)
         elif METRICS[key].type == "bool":
             out.setdefault(key, set())
         elif METRICS[key].type in ("number", "date"):
             seen = out.setdefault(key, set())
-            for _, expected in value.items():
+            for _op, expected in value.items():
                 seen.add(expected)
         else:
             out.setdefault(key, set())
@@ -368,20 +369,20 @@ def _known_text(chip: Any, field: str) -> str:
     spans = chip.spans
     if field == "dense_tops":
         span = spans["tpp"]
-        return "TPP " + span.shown() + "".join(f"; {w}" for w in span.why)
+        return words.clauses(["TPP " + span.shown(), *bounds.why(span)])
     if field == "die_area_mm2":
         span = spans["die_area_mm2"]
-        return "; ".join(span.why) if span.why else span.shown("mm²")
+        return words.clauses(bounds.why(span)) if span.why else span.shown("mm²")
     if field == "datacenter":
-        return "not recorded"
+        return _("not recorded")
     if field == "released":
-        return "not recorded"
+        return _("not recorded")
     metric = next((m for m, f in INPUT_OF.items() if f == field), field)
     span = spans.get(metric)
     if span is None:
-        return "not recorded"
+        return _("not recorded")
     unit = METRICS[metric].unit
-    return span.shown(unit) if (span.low > 0 or span.high < INF) else "not published"
+    return span.shown(unit) if (span.low > 0 or span.high < INF) else _("not published")
 
 
 def _sweep(chip: Any, field: str, target: Point, used: dict[str, set[Any]]) -> Decider | None:
@@ -414,8 +415,8 @@ def _sweep(chip: Any, field: str, target: Point, used: dict[str, set[Any]]) -> D
         yes, no = target({**base, "datacenter": True}), target({**base, "datacenter": False})
         if yes == no:
             return None
-        return Decider(field, (), "it is designed or marketed for data centres" if yes else
-                       "it is not designed or marketed for data centres", "not recorded")
+        return Decider(field, (), _("it is designed or marketed for data centres") if yes else
+                       _("it is not designed or marketed for data centres"), _("not recorded"))
     elif field == "released":
         return None
     else:
@@ -427,7 +428,7 @@ def _sweep(chip: Any, field: str, target: Point, used: dict[str, set[Any]]) -> D
             return {**base, metric: x}
     positive = field in ("dense_tops", "die_area_mm2")
     steps = [(p, target(put(p.rep))) for p in pieces(span, cuts, positive=positive)]
-    if len({v for _, v in steps}) < 2:
+    if len({v for _p, v in steps}) < 2:
         return None
     flips = tuple(sorted({_boundary(a, b, cuts) for (a, va), (b, vb)
                           in itertools.pairwise(steps) if va != vb}))
@@ -450,7 +451,7 @@ def _condition(field: str, steps: list[tuple[Piece, bool]], unit: str, chip: Any
     for piece, value in steps:
         if not value:
             continue
-        if runs and runs[-1][1] is steps[[p for p, _ in steps].index(piece) - 1][0]:
+        if runs and runs[-1][1] is steps[[p for p, _v in steps].index(piece) - 1][0]:
             runs[-1] = (runs[-1][0], piece)
         else:
             runs.append((piece, piece))
@@ -464,34 +465,38 @@ def _condition(field: str, steps: list[tuple[Piece, bool]], unit: str, chip: Any
         elif high is last:
             texts.append(_side(field, "gte" if low.low_closed else "gt", low.low, unit, chip))
         else:
-            texts.append(_side(field, "gte" if low.low_closed else "gt", low.low, unit, chip)
-                         + " and " + _side(field, "lte" if high.high_closed else "lt",
-                                           high.high, unit, chip, again=True))
-    return " or ".join(texts)
+            texts.append(_("{low} and {high}").format(
+                low=_side(field, "gte" if low.low_closed else "gt", low.low, unit, chip),
+                high=_side(field, "lte" if high.high_closed else "lt", high.high, unit, chip,
+                           again=True)))
+    return words.alternatives(texts)
 
 
-_WORDS = {"gte": "at least", "gt": "more than", "lte": "at most", "lt": "less than"}
+_FIELD_NAMES = {"die_area_mm2": N_("the die area"), "interconnect_gb_s": N_("the interconnect"),
+                "memory.bandwidth_gb_s": N_("the memory bandwidth"),
+                "memory.capacity_gb": N_("the memory capacity")}
+"""The figures a condition names, as its sentence does ("the die area is at most ...")."""
 
 
 def _side(field: str, op: str, value: float, unit: str, chip: Any, again: bool = False) -> str:
     u = f" {unit}" if unit else ""
     if field == "dense_tops":
         return _tops_side(op, value, chip, again)
-    name = {"die_area_mm2": "the die area", "interconnect_gb_s": "the interconnect",
-            "memory.bandwidth_gb_s": "the memory bandwidth",
-            "memory.capacity_gb": "the memory capacity"}.get(field, field)
-    text = f"{_WORDS[op]} {format_number(round(value, 2))}{u}"
+    name = _(_FIELD_NAMES[field]) if field in _FIELD_NAMES else field
+    text = words.bound(op, f"{format_number(round(value, 2))}{u}")
     if field == "die_area_mm2" and chip.spans["tpp"].exact:
         density = chip.spans["tpp"].low / value
-        flipped = {"gte": "at most", "gt": "less than", "lte": "at least", "lt": "more than"}[op]
-        text += f" (performance density {flipped} {format_number(round(density, 2))})"
-    return text if again else f"{name} is {text}"
+        flipped = {"gte": "lte", "gt": "lt", "lte": "gte", "lt": "gt"}[op]
+        text = _("{bound} (performance density {density})").format(
+            bound=text, density=words.bound(flipped, format_number(round(density, 2))))
+    return text if again else _("{figure} is {bound}").format(figure=name, bound=text)
 
 
 def _tops_side(op: str, value: float, chip: Any, again: bool) -> str:
     """A TPP line read back through the formula to the dense figure that sets it."""
-    tpp_text = f"TPP {_WORDS[op]} {format_number(round(value, 2))}"
-    plain_text = tpp_text.removeprefix("TPP ") if again else f"TPP is {tpp_text[4:]}"
+    line = words.bound(op, format_number(round(value, 2)))
+    tpp_text = f"TPP {line}"
+    plain_text = line if again else _("{figure} is {bound}").format(figure="TPP", bound=line)
     terms = operand_intervals(chip)
     top = chip.spans["tpp"]
     setting = [op_ for op_, term in terms.items() if term.high == top.high and not term.exact]
@@ -500,14 +505,18 @@ def _tops_side(op: str, value: float, chip: Any, again: bool) -> str:
         if name in BIT_LENGTHS and not _tops_range(chip, name) and top.points:
             bits = sorted(BIT_LENGTHS[name])
             low, high = (format_number(p) for p in (top.points[0], top.points[-1]))
-            big = (f"{bits[-1]} bits (TPP {high})", f"{bits[0]} (TPP {low})")
-            small = (f"{bits[0]} bits (TPP {low})", f"{bits[-1]} (TPP {high})")
-            first, second = big if op in ("gte", "gt") else small
-            return f"{name.upper()} counts at {first}, not {second}"
+            big = (bits[-1], high, bits[0], low)
+            small = (bits[0], low, bits[-1], high)
+            counted, tpp_at, other, tpp_other = big if op in ("gte", "gt") else small
+            return _("{operand} counts at {bits} bits (TPP {tpp}), not {other} "
+                     "(TPP {other_tpp})").format(operand=name.upper(), bits=counted, tpp=tpp_at,
+                                                 other=other, other_tpp=tpp_other)
         if name not in BIT_LENGTHS:
             tops = value / BIT_LENGTH[name]
-            text = (f"{_WORDS[op]} {format_number(round(tops, 2))} TFLOPS ({tpp_text})")
-            return text if again else f"dense {name.upper()} is {text}"
+            text = _("{bound} ({tpp})").format(
+                bound=words.bound(op, f"{format_number(round(tops, 2))} TFLOPS"), tpp=tpp_text)
+            return text if again else _("dense {operand} is {bound}").format(
+                operand=name.upper(), bound=text)
     return plain_text
 
 

@@ -10,15 +10,17 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from kb import cells, words
+from kb import bounds, cells, i18n, words
 from kb.bounds import INF, Interval
 from kb.cells import INPUT_OF, Decider, Resolve, compare
+from kb.i18n import _
 from kb.metrics import METRICS, format_number
 from kb.models import Chip, Control, CountryGroup, Reach, Rule
 from kb.models.criteria import GROUPS, Criterion
 
 STATUS = {True: "controlled", False: "not controlled", None: "undetermined"}
-"""The words for a three-valued answer, used by every view."""
+"""The codes of a three-valued answer, used by every view (the API's values, in English in
+every language: :func:`kb.words.status` says them to a reader)."""
 
 _OP_TEXT = {"gte": "≥", "gt": ">", "lte": "≤", "lt": "<", "eq": "=", "in": "in"}
 _NEGATED = {"gte": "<", "gt": "≤", "lte": ">", "lt": "≥", "eq": "≠", "in": "not in"}
@@ -42,7 +44,7 @@ def _show(metric: str, value: Any) -> str:
     if isinstance(value, int | float):
         return format_number(value)
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return i18n.day(value)
     if isinstance(value, list):
         return "[" + ", ".join(_show(metric, v) for v in value) + "]"
     return str(value)
@@ -88,7 +90,13 @@ def _same_name(rid: str) -> str:
 
 
 def _unknown(metric: Any, inputs: tuple[str, ...]) -> str:
-    return f"{metric.label} unknown ({words.fields(inputs)} not recorded)"
+    return _("{metric} unknown ({fields} not recorded)").format(metric=_(metric.label),
+                                                              fields=words.fields(inputs))
+
+
+class _Open(str):
+    """A reason that a figure is not known against a line: dropped once every value the
+    figures allow gives the same answer."""
 
 
 def _metric_outcome(name: str, test: Any, chip: Chip, names: Names = _same_name) -> Outcome:
@@ -101,8 +109,8 @@ def _metric_outcome(name: str, test: Any, chip: Chip, names: Names = _same_name)
         return Outcome(None, (_unknown(metric, inputs),), inputs)
     if metric.type == "bool":
         ok = actual == test
-        label = metric.label
-        text = label if actual else f"not {label}"
+        label = _(metric.label)
+        text = label if actual else _("not {label}").format(label=label)
         return Outcome(ok, (text,))
     results = []
     for op, expected in test:
@@ -114,19 +122,22 @@ def _metric_outcome(name: str, test: Any, chip: Chip, names: Names = _same_name)
 def _text_reason(name: str, op: str, ok: bool, actual: Any, expected: Any, names: Names) -> str:
     """Why a chip is or is not the one named, by the vendor named, or of the kind named."""
     if name == "id":
-        return ("named by the control" if ok else "not among the chips the control names")
+        return (_("named by the control") if ok else _("not among the chips the control names"))
     if name == "vendor":
         wanted = [expected] if op == "eq" else list(expected)
-        made = f"made by {names(actual)}"
-        return made if ok else f"{made}, not {words.and_list([names(w) for w in wanted], 'or')}"
+        if ok:
+            return _("made by {vendor}").format(vendor=names(actual))
+        return _("made by {vendor}, not {vendors}").format(
+            vendor=names(actual), vendors=words.and_list([names(w) for w in wanted], "or"))
     if name == "kind":
         wanted = [expected] if op == "eq" else list(expected)
-        shown = f"a {words.kind(actual)}"
-        return shown if ok else (f"{shown}, not a "
-                                 f"{words.and_list([words.kind(w) for w in wanted], 'or')}")
+        if ok:
+            return _("a {kind}").format(kind=words.kind(actual))
+        return _("a {kind}, not a {kinds}").format(
+            kind=words.kind(actual), kinds=words.and_list([words.kind(w) for w in wanted], "or"))
     metric = METRICS[name]
     sign = _OP_TEXT[op] if ok else _NEGATED[op]
-    return f"{metric.label} {_show(name, actual)} {sign} {_show(name, expected)}"
+    return f"{_(metric.label)} {_show(name, actual)} {sign} {_show(name, expected)}"
 
 
 def _number_outcome(name: str, test: Any, chip: Chip) -> Outcome:
@@ -140,13 +151,17 @@ def _number_outcome(name: str, test: Any, chip: Chip) -> Outcome:
     for op, expected in test:
         ok = _interval_compare(op, span, expected)
         if ok is None:
-            why = f" ({'; '.join(span.why)})" if span.why else ""
-            results.append(Outcome(None, (
-                f"{metric.label} {span.shown(metric.unit)}, not known against "
-                f"{_show(name, expected)}{unit}{why}",), open_inputs(name, chip)))
+            values = {"metric": _(metric.label), "value": span.shown(metric.unit),
+                      "line": f"{_show(name, expected)}{unit}"}
+            if span.why:
+                text = _("{metric} {value}, not known against {line} ({why})").format(
+                    why=words.clauses(bounds.why(span)), **values)
+            else:
+                text = _("{metric} {value}, not known against {line}").format(**values)
+            results.append(Outcome(None, (_Open(text),), open_inputs(name, chip)))
             continue
         sign = _OP_TEXT[op] if ok else _NEGATED[op]
-        results.append(Outcome(ok, (f"{metric.label} {span.shown(metric.unit)} {sign} "
+        results.append(Outcome(ok, (f"{_(metric.label)} {span.shown(metric.unit)} {sign} "
                                     f"{_show(name, expected)}{unit}",)))
     return _all(results)
 
@@ -248,8 +263,8 @@ def _kleene(criterion: Any, chip: Chip, resolve: Resolve, names: Names = _same_n
             inner = _kleene(target, chip, sub, names)
             if inner.value is None:
                 inner = _settled(target, chip, sub, inner)
-            text = {True: f"caught by {label}", False: f"not caught by {label}",
-                    None: f"{label} undetermined"}[inner.value]
+            text = {True: _("caught by {control}"), False: _("not caught by {control}"),
+                    None: _("{control} undetermined")}[inner.value].format(control=label)
             parts.append(Outcome(inner.value, (text,), inner.missing))
         else:
             parts.append(_metric_outcome(key, value, chip, names))
@@ -264,15 +279,16 @@ def _settled(criterion: Any, chip: Chip, resolve: Resolve, found: Outcome) -> Ou
     if seen is None or len(seen) != 1:
         deciders = tuple(cells.decide(chip, fn, used)) if seen is not None else ()
         reasons = found.reasons + tuple(
-            f"caught if {d.condition}; the records: {d.known}"
+            _("caught if {condition}; the records: {known}").format(condition=d.condition,
+                                                                   known=d.known)
             for d in deciders if d.condition)
         return Outcome(None, reasons, found.missing, deciders)
     value = next(iter(seen))[0]
-    spans = "; ".join(f"{METRICS[m].label} {chip.spans[m].shown(METRICS[m].unit)}"
-                      for m in cells.uncertain(chip, used) if METRICS[m].type == "number")
-    lead = f"{'yes' if value else 'no'} for every value the figures allow ({spans})"
-    keep = tuple(r for r in found.reasons if "not known against" not in r
-                 and "unknown (missing" not in r)
+    spans = words.clauses([f"{_(METRICS[m].label)} {chip.spans[m].shown(METRICS[m].unit)}"
+                           for m in cells.uncertain(chip, used) if METRICS[m].type == "number"])
+    lead = (_("yes for every value the figures allow ({figures})") if value else
+            _("no for every value the figures allow ({figures})")).format(figures=spans)
+    keep = tuple(r for r in found.reasons if not isinstance(r, _Open))
     return Outcome(value, (lead, *keep))
 
 
@@ -352,7 +368,7 @@ def _compile_part(key: str, value: Any, resolve: Resolve) -> Any:
             return (None if v is None else not v), miss
         return not_
     if key == "control":
-        _, target, sub = resolve(value)
+        _label, target, sub = resolve(value)
         return compile_criterion(target, sub)  # settled on its own, as `evaluate` does
     metric = METRICS[key]
     get, inputs = metric.get, metric.inputs or (key,)
@@ -551,7 +567,7 @@ class Engine:
                     self.chip_controls.append((rule, control))
         self._controls_by_key = {(r.id, c.id): (r, c) for r, c in self.chip_controls}
         # Controls that bind some chips earlier than their own first day: (bit, control).
-        self._early = [(bit, control) for bit, (_, control) in enumerate(self.chip_controls)
+        self._early = [(bit, control) for bit, (_rule, control) in enumerate(self.chip_controls)
                        if control.earlier_for]
 
     def _successors(self) -> dict[tuple[str, str], dt.date]:
@@ -559,7 +575,7 @@ class Engine:
         out: dict[tuple[str, str], dt.date] = {}
         for rule in self.rules.values():
             for control in rule.controls:
-                start, _ = rule.control_span(control)
+                start, _end = rule.control_span(control)
                 if start is None:
                     continue
                 for ref in control.supersedes:
@@ -584,7 +600,7 @@ class Engine:
                 if target is None or target.criterion is None:
                     raise ValueError(f"no control '{ref.control}' with a criterion in {rid}")
                 label = (ref.control if rid == key else
-                         f"{ref.control} of the {self.names(rid)}")
+                         words.control_of(ref.control, self.names(rid)))
                 return label, target.criterion, self.resolver(target_rule)
             found = self._resolvers[key] = resolve
         return found
@@ -710,7 +726,7 @@ class Engine:
         for cid, (caught, unknown) in matrix.items():
             here = in_force
             for bit, since in early.get(cid, ()):
-                _, end = self.spans[(self.chip_controls[bit][0].id,
+                _start, end = self.spans[(self.chip_controls[bit][0].id,
                                      self.chip_controls[bit][1].id)]
                 if since <= on and (end is None or on <= end):
                     here |= 1 << bit
@@ -788,7 +804,7 @@ class Engine:
         state = []
         for rule, control in self.chip_controls:
             if self.in_force(rule, control, on, chip):
-                general, _ = self.spans[(rule.id, control.id)]
+                general, _end = self.spans[(rule.id, control.id)]
                 early = None
                 if general is not None and on < general:
                     early = next(e for e in control.earlier_for
@@ -804,10 +820,11 @@ class Engine:
             res = self.evaluate(rule, control, chip)
             reasons = list(res.reasons)
             if early is not None:
-                general, _ = self.spans[(rule.id, control.id)]
-                reasons.insert(0, f"in force for this chip from "
-                                  f"{early.effective.isoformat()}, before the rule's "
-                                  f"{general.isoformat()}: {early.note}")
+                general, _end = self.spans[(rule.id, control.id)]
+                reasons.insert(0, _("in force for this chip from {day}, before the rule's "
+                                    "{start}: {note}").format(day=i18n.day(early.effective),
+                                                              start=i18n.day(general),
+                                                              note=early.note))
             out.append(Determination(rule.id, control.id, res.value, reasons,
                                      list(res.missing), list(res.deciders)))
         if known:
@@ -842,13 +859,13 @@ class Engine:
             return Verdict(False, [], False, list(_cat(d.reasons for d in dets)))
         pairs = [self._controls_by_key[(d.rule_id, d.control_id)] for d in open_]
         value, deciders = self._union(pairs, chip)
-        names = " or ".join(f"{d.control_id}" for d in open_)
+        names = words.alternatives([f"{d.control_id}" for d in open_])
         by = [(d.rule_id, d.control_id) for d in open_]
         missing = list(dict.fromkeys(m for d in open_ for m in d.missing))
         if value is True:
             return Verdict(True, by, True, [
-                f"caught by {names} whichever value the figures allow: no value leaves it "
-                "outside both"], [], missing)
+                _("caught by {controls} whichever value the figures allow: no value leaves it "
+                  "outside both").format(controls=names)], [], missing)
         if len(open_) == 1:
             return Verdict(None, by, False, open_[0].reasons, open_[0].deciders, missing)
         return Verdict(None, by, False, list(_cat(d.reasons for d in open_)), deciders,
@@ -906,10 +923,13 @@ class Engine:
                                       self.resolver(prule))
             if res.value is False:
                 continue
-            prefix = "" if res.value else "possibly, if its conditions hold: "
             policy = pcontrol.licence_policy
-            note = (f"{prefix}set by the {self.names(prule.id)}"
-                    + (f": {pcontrol.policy_note}" if pcontrol.policy_note else ""))
+            rule_name = self.names(prule.id)
+            note = (_("set by the {rule}: {note}").format(rule=rule_name,
+                                                          note=pcontrol.policy_note)
+                    if pcontrol.policy_note else _("set by the {rule}").format(rule=rule_name))
+            if not res.value:
+                note = _("possibly, if its conditions hold: {note}").format(note=note)
         return policy, note
 
     def hq_reaches(self, reach: Reach, country: str, on: dt.date) -> bool:
@@ -944,7 +964,8 @@ class Engine:
                                             chip, self.resolver(rule)).value
                         if e.criterion is not None else True)
                 if fits is not False:
-                    exceptions.append(e.id if fits else f"{e.id} (undetermined)")
+                    exceptions.append(e.id if fits else _("{exception} (undetermined)").format(
+                        exception=e.id))
             policy, note = self.policy(rule, control, chip, destination, on)
             out.append(Requirement(det.rule_id, det.control_id, destination,
                                    True if det.controlled else None, basis, policy, note,
@@ -1020,9 +1041,9 @@ class Engine:
                 break
         reasons = list(verdict.reasons)
         if verdict.value is False and not reasons:
-            reasons = (["no recorded chip control reaches this destination"]
+            reasons = ([_("no recorded chip control reaches this destination")]
                        if destination is not None and self.classify(chip, day)
-                       else ["no recorded chip control in force"])
+                       else [_("no recorded chip control in force")])
         return Period(day, None, verdict.status, list(verdict.by), verdict.jointly, reasons,
                       list(verdict.deciders), policy, note)
 

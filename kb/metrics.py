@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from kb.i18n import N_
+
 if TYPE_CHECKING:
     from kb.models.chip import Chip
 
@@ -70,6 +72,7 @@ class Metric:
     name: str
     type: MetricType
     label: str
+    """The metric in words (English, marked for the catalog: say it with ``_(metric.label)``)."""
     get: Callable[[Chip], Any]
     unit: str = ""
     doc: str = ""
@@ -84,29 +87,30 @@ def _released(chip: Chip) -> dt.date | None:
 METRICS: dict[str, Metric] = {
     m.name: m
     for m in (
-        Metric("tpp", "number", "TPP", lambda c: c.tpp, "",
+        Metric("tpp", "number", N_("TPP"), lambda c: c.tpp, "",
                "total processing performance, max of dense TOPS x bit length", ("dense_tops",)),
-        Metric("performance_density", "number", "performance density",
+        Metric("performance_density", "number", N_("performance density"),
                lambda c: c.performance_density, "TPP/mm²", "TPP / applicable die area",
                ("dense_tops", "die_area_mm2")),
-        Metric("interconnect_gb_s", "number", "interconnect", lambda c: c.interconnect_gb_s,
+        Metric("interconnect_gb_s", "number", N_("interconnect"), lambda c: c.interconnect_gb_s,
                "GB/s", "aggregate bidirectional chip-to-chip transfer rate",
                ("interconnect_gb_s",)),
-        Metric("memory_bandwidth_gb_s", "number", "memory bandwidth",
+        Metric("memory_bandwidth_gb_s", "number", N_("memory bandwidth"),
                lambda c: c.memory.bandwidth_gb_s if c.memory else None, "GB/s",
                "memory bandwidth", ("memory.bandwidth_gb_s",)),
-        Metric("memory_capacity_gb", "number", "memory capacity",
+        Metric("memory_capacity_gb", "number", N_("memory capacity"),
                lambda c: c.memory.capacity_gb if c.memory else None, "GB", "memory capacity",
                ("memory.capacity_gb",)),
-        Metric("die_area_mm2", "number", "die area", lambda c: c.die_area_mm2, "mm²",
+        Metric("die_area_mm2", "number", N_("die area"), lambda c: c.die_area_mm2, "mm²",
                "applicable die area", ("die_area_mm2",)),
-        Metric("datacenter", "bool", "designed or marketed for data centres",
+        Metric("datacenter", "bool", N_("designed or marketed for data centres"),
                lambda c: c.datacenter, "", "designed or marketed for use in data centres",
                ("datacenter",)),
-        Metric("vendor", "text", "vendor", lambda c: c.vendor, "", "vendor organization id"),
-        Metric("kind", "text", "kind", lambda c: c.kind, "", "gpu, asic, cpu or fpga"),
-        Metric("id", "text", "chip", lambda c: c.id, "", "chip id"),
-        Metric("released", "date", "release date", _released, "", "release date", ("released",)),
+        Metric("vendor", "text", N_("vendor"), lambda c: c.vendor, "", "vendor organization id"),
+        Metric("kind", "text", N_("kind"), lambda c: c.kind, "", "gpu, asic, cpu or fpga"),
+        Metric("id", "text", N_("chip"), lambda c: c.id, "", "chip id"),
+        Metric("released", "date", N_("release date"), _released, "", "release date",
+               ("released",)),
     )
 }
 

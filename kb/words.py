@@ -10,52 +10,54 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from kb import i18n
+from kb.i18n import N_, _
 from kb.metrics import METRICS, format_number
 
 FIELDS: dict[str, str] = {
-    "released": "release date",
-    "datacenter": "whether it is designed or marketed for data centres",
-    "foundry": "foundry",
-    "process": "process",
-    "die_area_mm2": "die area",
-    "logic_dies": "number of logic dies",
-    "transistors_billion": "transistor count",
-    "dense_tops": "dense compute figures",
-    "dense_tops_complete": "whether the dense figures cover every operand type",
-    "stated_tpp": "stated TPP",
-    "memory": "memory figures",
-    "memory.type": "memory type",
-    "memory.capacity_gb": "memory capacity",
-    "memory.bandwidth_gb_s": "memory bandwidth",
-    "interconnect_gb_s": "interconnect rate",
-    "tdp_w": "power (TDP)",
-    "form_factor": "form factor",
-    "name": "name",
-    "vendor": "vendor",
-    "kind": "kind",
-    "family": "family",
-    "aliases": "other names",
-    "variant_of": "parent chip",
-    "notes": "notes",
-    "title": "title",
-    "short_title": "short title",
-    "summary": "summary",
-    "citation": "official citation",
-    "document_number": "document number",
-    "url": "official text",
-    "controls": "controls",
-    "status_note": "status note",
-    "dates": "dates",
-    "dates.announced": "announcement date",
-    "dates.public_inspection": "public-inspection date",
-    "dates.published": "publication date",
-    "dates.effective": "effective date",
-    "dates.compliance": "compliance date",
-    "dates.comment_deadline": "comment deadline",
-    "dates.end": "end date",
-    "amends": "what it amends",
-    "replaces": "what it replaces",
-    "ends": "what it ends",
+    "released": N_("release date"),
+    "datacenter": N_("whether it is designed or marketed for data centres"),
+    "foundry": N_("foundry"),
+    "process": N_("process"),
+    "die_area_mm2": N_("die area"),
+    "logic_dies": N_("number of logic dies"),
+    "transistors_billion": N_("transistor count"),
+    "dense_tops": N_("dense compute figures"),
+    "dense_tops_complete": N_("whether the dense figures cover every operand type"),
+    "stated_tpp": N_("stated TPP"),
+    "memory": N_("memory figures"),
+    "memory.type": N_("memory type"),
+    "memory.capacity_gb": N_("memory capacity"),
+    "memory.bandwidth_gb_s": N_("memory bandwidth"),
+    "interconnect_gb_s": N_("interconnect rate"),
+    "tdp_w": N_("power (TDP)"),
+    "form_factor": N_("form factor"),
+    "name": N_("name"),
+    "vendor": N_("vendor"),
+    "kind": N_("kind"),
+    "family": N_("family"),
+    "aliases": N_("other names"),
+    "variant_of": N_("parent chip"),
+    "notes": N_("notes"),
+    "title": N_("title"),
+    "short_title": N_("short title"),
+    "summary": N_("summary"),
+    "citation": N_("official citation"),
+    "document_number": N_("document number"),
+    "url": N_("official text"),
+    "controls": N_("controls"),
+    "status_note": N_("status note"),
+    "dates": N_("dates"),
+    "dates.announced": N_("announcement date"),
+    "dates.public_inspection": N_("public-inspection date"),
+    "dates.published": N_("publication date"),
+    "dates.effective": N_("effective date"),
+    "dates.compliance": N_("compliance date"),
+    "dates.comment_deadline": N_("comment deadline"),
+    "dates.end": N_("end date"),
+    "amends": N_("what it amends"),
+    "replaces": N_("what it replaces"),
+    "ends": N_("what it ends"),
 }
 """Record fields (dotted paths) as a reader names them."""
 
@@ -66,19 +68,21 @@ OPERANDS = {"fp64": "FP64", "fp32": "FP32", "tf32": "TF32", "bf16": "BF16", "fp1
 def field(path: str) -> str:
     """A record field's name in words: ``dense_tops.fp16`` is "dense FP16 rate"."""
     if path in FIELDS:
-        return FIELDS[path]
-    head, _, tail = path.partition(".")
+        return _(FIELDS[path])
+    head, _dot, tail = path.partition(".")
     if head == "dense_tops" and tail in OPERANDS:
-        return f"dense {OPERANDS[tail]} rate"
-    for end in (".low", ".high"):
-        if path.endswith(end):
-            return f"{field(path.removesuffix(end))} ({'lowest' if end == '.low' else 'highest'}"\
-                   " reported)"
+        return _("dense {operand} rate").format(operand=OPERANDS[tail])
+    if path.endswith(".low"):
+        return _("{field} (lowest reported)").format(field=field(path.removesuffix(".low")))
+    if path.endswith(".high"):
+        return _("{field} (highest reported)").format(field=field(path.removesuffix(".high")))
     if ".conventions." in path:
-        base, _, convention = path.partition(".conventions.")
-        return f"{field(base)} ({CONVENTIONS.get(convention, convention.replace('_', ' '))})"
+        base, _dot, convention = path.partition(".conventions.")
+        way = (_(CONVENTIONS[convention]) if convention in CONVENTIONS
+               else convention.replace("_", " "))
+        return _("{field} ({convention})").format(field=field(base), convention=way)
     if head == "controls":
-        return "controls"
+        return _(FIELDS["controls"])
     return path.replace(".", " ").replace("_", " ")
 
 
@@ -89,83 +93,122 @@ def fields(paths: list[str] | tuple[str, ...]) -> str:
 
 
 def and_list(items: list[str], word: str = "and") -> str:
+    """Items in a sentence: "A, B and C" (``word`` "and") or "A, B or C" (``word`` "or"), as
+    the language in force lists them."""
     if len(items) < 2:
         return "".join(items)
+    if i18n.language() == "ja":
+        return "、".join(items) if word == "and" else "、".join(items[:-1]) + "または" + items[-1]
     return ", ".join(items[:-1]) + f" {word} " + items[-1]
 
 
-CONVENTIONS = {"bis_applicable": "all logic dies, as ECCN 3A090 counts them",
-               "processing_dies": "processing dies only"}
+def alternatives(items: list[str] | tuple[str, ...]) -> str:
+    """Items as alternatives, each named in full: "A or B or C"."""
+    return _fold(N_("{first} or {second}"), list(items))
+
+
+def both(items: list[str] | tuple[str, ...]) -> str:
+    """Conditions that hold together, each named in full: "A and B and C"."""
+    return _fold(N_("{first} and {second}"), list(items))
+
+
+def _fold(message: str, items: list[str]) -> str:
+    if not items:
+        return ""
+    said = items[0]
+    for item in items[1:]:
+        said = _(message).format(first=said, second=item)
+    return said
+
+
+def clauses(items: list[str] | tuple[str, ...]) -> str:
+    """Clauses of one reason, one after another: "A; B" in English, 「A。B」 in Japanese."""
+    return ("；" if i18n.language() == "ja" else "; ").join(items)
+
+
+CONVENTIONS = {"bis_applicable": N_("all logic dies, as ECCN 3A090 counts them"),
+               "processing_dies": N_("processing dies only")}
 
 POLICIES = {
-    "presumption-of-denial": "presumption of denial",
-    "case-by-case": "case-by-case review",
-    "presumption-of-approval": "presumption of approval",
-    "approval-with-conditions": "licences granted with conditions",
-    "prohibited": "prohibited",
-    "notification": "notification only",
-    "not-stated": "review policy not stated",
+    "presumption-of-denial": N_("presumption of denial"),
+    "case-by-case": N_("case-by-case review"),
+    "presumption-of-approval": N_("presumption of approval"),
+    "approval-with-conditions": N_("licences granted with conditions"),
+    "prohibited": N_("prohibited"),
+    "notification": N_("notification only"),
+    "not-stated": N_("review policy not stated"),
 }
 
 
 def policy(code: str | None) -> str:
     """A licence review policy in words."""
     if code is None:
-        return POLICIES["not-stated"]
-    return POLICIES.get(code, code.replace("-", " "))
+        return _(POLICIES["not-stated"])
+    return _(POLICIES[code]) if code in POLICIES else code.replace("-", " ")
 
 
 INSTRUMENTS = {
-    "interim-final-rule": "interim final rule",
-    "final-rule": "final rule",
-    "correction": "correction",
-    "rescission": "rescission",
-    "regulation": "regulation",
-    "law": "law",
-    "proclamation": "proclamation",
-    "licence-letter": "licence letter to a company",
-    "licensing-decision": "licensing decision",
-    "announcement": "announcement",
-    "guidance": "guidance",
-    "administrative-action": "administrative action",
+    "interim-final-rule": N_("interim final rule"),
+    "final-rule": N_("final rule"),
+    "correction": N_("correction"),
+    "rescission": N_("rescission"),
+    "regulation": N_("regulation"),
+    "law": N_("law"),
+    "proclamation": N_("proclamation"),
+    "licence-letter": N_("licence letter to a company"),
+    "licensing-decision": N_("licensing decision"),
+    "announcement": N_("announcement"),
+    "guidance": N_("guidance"),
+    "administrative-action": N_("administrative action"),
 }
 
 
 def instrument(code: str) -> str:
     """The kind of legal instrument in words."""
-    return INSTRUMENTS.get(code, code.replace("-", " "))
+    return _(INSTRUMENTS[code]) if code in INSTRUMENTS else code.replace("-", " ")
 
 
-KINDS = {"gpu": "GPU", "asic": "ASIC", "cpu": "CPU", "fpga": "FPGA",
-         "chip-designer": "chip designer", "foundry": "foundry", "government": "government",
-         "analyst": "analyst", "company": "company", "other": "organization"}
+STATUSES = {"controlled": N_("controlled"), "not controlled": N_("not controlled"),
+            "undetermined": N_("undetermined")}
+"""The engine's three answers (kb.engine.STATUS, codes the API gives in English) in words."""
+
+
+def status(code: str) -> str:
+    """A status code ("controlled", "not controlled", "undetermined") in words."""
+    return _(STATUSES[code]) if code in STATUSES else code
+
+
+KINDS = {"gpu": N_("GPU"), "asic": N_("ASIC"), "cpu": N_("CPU"), "fpga": N_("FPGA"),
+         "chip-designer": N_("chip designer"), "foundry": N_("foundry"),
+         "government": N_("government"), "analyst": N_("analyst"), "company": N_("company"),
+         "other": N_("organization")}
 
 
 def kind(code: str) -> str:
-    return KINDS.get(code, code.replace("-", " "))
+    return _(KINDS[code]) if code in KINDS else code.replace("-", " ")
 
 
 def group(record: Any) -> str:
     """A country group by its code ("Country Group D:5") or its name."""
     code = getattr(record, "code", None)
-    return f"Country Group {code}" if code else str(record.name)
+    return _("Country Group {code}").format(code=code) if code else str(record.name)
 
 
 # ---------------------------------------------------------------------------------------------
 # Estimates
 
-SCOPES = {"gpu": "GPUs", "ai-accelerator": "AI accelerators", "ai-chip": "AI chips",
-          "other": "other chips"}
-MEASURES = {"revenue": "by revenue", "units": "by units", "shipments": "by shipments",
-            "unstated": "measure not stated"}
+SCOPES = {"gpu": N_("GPUs"), "ai-accelerator": N_("AI accelerators"), "ai-chip": N_("AI chips"),
+          "other": N_("other chips")}
+MEASURES = {"revenue": N_("by revenue"), "units": N_("by units"), "shipments": N_("by shipments"),
+            "unstated": N_("measure not stated")}
 
 
 def scope(code: str) -> str:
-    return SCOPES.get(code, code.replace("-", " "))
+    return _(SCOPES[code]) if code in SCOPES else code.replace("-", " ")
 
 
 def measure(code: str) -> str:
-    return MEASURES.get(code, code)
+    return _(MEASURES[code]) if code in MEASURES else code
 
 
 def share_value(share: Any) -> str:
@@ -173,24 +216,34 @@ def share_value(share: Any) -> str:
     low, high = share.value_pct_low, share.value_pct_high
     value = share.value_pct
     if value is not None:
-        shown = f"{format_number(value)} %"
-        return {"at-least": f"at least {shown}", "at-most": f"at most {shown}",
-                "about": f"about {shown}"}.get(share.qualifier, shown)
+        shown = format_number(value)
+        said = _SHARES.get(share.qualifier)
+        return _(said).format(value=shown) if said else f"{shown} %"
     if low is not None and high is not None:
         if low == high:
             return f"{format_number(low)} %"
         if low == 0:
-            return f"up to {format_number(high)} %"
-        return f"{format_number(low)} to {format_number(high)} %"
-    return "not stated"
+            return _("up to {value} %").format(value=format_number(high))
+        return _("{low} to {high} %").format(low=format_number(low), high=format_number(high))
+    return _("not stated")
+
+
+_SHARES = {"at-least": N_("at least {value} %"), "at-most": N_("at most {value} %"),
+           "about": N_("about {value} %")}
 
 
 # ---------------------------------------------------------------------------------------------
 # Criteria
 
 
-_WORDS = {"gte": "at least", "gt": "more than", "lte": "at most", "lt": "less than",
-          "eq": "exactly"}
+BOUNDS = {"gte": N_("at least {value}"), "gt": N_("more than {value}"),
+          "lte": N_("at most {value}"), "lt": N_("less than {value}"), "eq": N_("exactly {value}")}
+"""A comparison with a line in words, the line (with its unit) in ``{value}``."""
+
+
+def bound(op: str, value: str) -> str:
+    """``value`` as the side of a line that ``op`` tests: "at least 4,800"."""
+    return _(BOUNDS[op]).format(value=value)
 
 
 def criterion(value: Any, name: Callable[[str], str] | None = None) -> str:
@@ -206,49 +259,62 @@ def _criterion(value: Any, name: Callable[[str], str], top: bool = False) -> str
         if key == "all":
             parts.append(and_list([_criterion(c, name) for c in part], "and"))
         elif key == "any":
-            inner = [_criterion(c, name) for c in part]
-            parts.append(("either " if not top else "") + "; or ".join(inner))
+            inner = _fold(N_("{first}; or {second}"), [_criterion(c, name) for c in part])
+            parts.append(inner if top else _("either {alternatives}").format(alternatives=inner))
         elif key == "not_":
             if part.control is not None and len(part.parts()) == 1:
-                parts.append(f"not specified by {_control(part.control, name)}")
+                parts.append(_("not specified by {control}").format(
+                    control=_control(part.control, name)))
             else:
-                parts.append(f"not ({_criterion(part, name)})")
+                parts.append(_("not ({criterion})").format(criterion=_criterion(part, name)))
         elif key == "control":
-            parts.append(f"specified by {_control(part, name)}")
+            parts.append(_("specified by {control}").format(control=_control(part, name)))
         else:
             parts.append(_test(key, part, name))
     return and_list(parts)
 
 
 def _control(ref: Any, name: Callable[[str], str]) -> str:
-    return ref.control if ref.rule is None else f"{ref.control} of the {name(ref.rule)}"
+    return ref.control if ref.rule is None else control_of(ref.control, name(ref.rule))
+
+
+def control_of(control: str, rule: str) -> str:
+    """A control named with the rule it is in: "3A090.a of the October 2023 rule"."""
+    return _("{control} of the {rule}").format(control=control, rule=rule)
 
 
 def _test(key: str, test: Any, name: Callable[[str], str]) -> str:
     metric = METRICS[key]
     if metric.type == "bool":
-        return metric.label if test else f"not {metric.label}"
+        return _(metric.label) if test else _("not {label}").format(label=_(metric.label))
     if metric.type == "text":
         values = [test.eq] if test.eq is not None else list(test.in_ or ())
         shown = and_list([name(v) if key in ("id", "vendor") else kind(v) for v in values], "or")
-        return {"id": f"the {shown}", "vendor": f"made by {shown}",
-                "kind": f"a {shown}"}.get(key, shown)
+        said = _NAMED.get(key)
+        return _(said).format(names=shown) if said else shown
     unit = f" {metric.unit}" if metric.unit else ""
     bits = []
     for op, expected in test.items():
-        shown = expected.isoformat() if hasattr(expected, "isoformat") else \
+        shown = i18n.day(expected) if hasattr(expected, "isoformat") else \
             format_number(expected)
-        bits.append(f"{_WORDS[op]} {shown}{unit}")
-    label = {"tpp": "a TPP", "performance_density": "a performance density"}.get(
-        key, f"{metric.label}")
-    return f"{label} of {' and '.join(bits)}"
+        bits.append(bound(op, f"{shown}{unit}"))
+    label = _(_ARTICLED[key]) if key in _ARTICLED else _(metric.label)
+    return _("{metric} of {bounds}").format(metric=label, bounds=both(bits))
+
+
+_NAMED = {"id": N_("the {names}"), "vendor": N_("made by {names}"), "kind": N_("a {names}")}
+_ARTICLED = {"tpp": N_("a TPP"), "performance_density": N_("a performance density")}
 
 
 def names_from(base: Any) -> Callable[[str], str]:
     """A look-up of display names for chip, organization and rule ids."""
+    from kb.translations import text
+
+    lang = i18n.language()
     table: Mapping[str, str] = {
         **{cid: c.name for cid, c in base.chips.items()},
         **{oid: o.name for oid, o in base.organizations.items()},
-        **{rid: r.short_title for rid, r in base.rules.items()},
+        **{rid: (r.short_title if lang == "en" else text(r, "short_title", lang)[0])
+           for rid, r in base.rules.items()},
     }
     return lambda rid: table.get(rid, rid)

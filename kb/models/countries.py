@@ -31,8 +31,24 @@ ALPHA2 = _Codes()
 
 
 def name(code: str) -> str:
-    """The English short name of a country code (the code itself if unknown)."""
+    """A country code's short name in the language in force: pycountry's English name, or
+    the Unicode CLDR's name in another language (the code itself if unknown)."""
+    from kb.i18n import language
+
+    lang = language()
+    if lang != "en" and code in table():
+        said = _cldr(lang).get(code)
+        if said:
+            return said
     return table().get(code, code)
+
+
+@cache
+def _cldr(lang: str) -> dict[str, str]:
+    """Code -> short name in ``lang``, from the Unicode CLDR (through Babel)."""
+    from babel import Locale
+
+    return dict(Locale(lang).territories)
 
 
 def suggest(code: str) -> str:

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Field, Tag, model_validator
 
+from kb.i18n import N_
 from kb.models.common import Number, Problems, Record, Text
 
 Positive = Annotated[Number, Field(gt=0)]
@@ -30,9 +31,12 @@ CONVENTIONS: dict[str, dict[str, str]] = {
         "processing_dies": "the processing (compute) dies only, I/O and base dies left out",
     },
 }
-CONVENTION_LABELS: dict[str, str] = {"bis_applicable": "all logic dies, as ECCN 3A090 counts them",
-                                     "processing_dies": "processing dies only"}
-"""Short names for the conventions, as pages show them beside a value."""
+CONVENTION_LABELS: dict[str, str] = {
+    "bis_applicable": N_("all logic dies, as ECCN 3A090 counts them"),
+    "processing_dies": N_("processing dies only"),
+}
+"""Short names for the conventions, as pages show them beside a value (English, marked for the
+catalog: say one with ``_(CONVENTION_LABELS[name])``)."""
 RULES_CONVENTION: dict[str, str] = {"die_area_mm2": "bis_applicable"}
 # A value under ``processing_dies`` can only be smaller than or equal to the applicable area,
 # which adds the other logic dies.
