@@ -249,6 +249,14 @@ def mkdocs_build(root: Path, staging: Path, out: Path, jobs: int = 1,
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     config = load_config(config_file=str(root / config_file), docs_dir=str(staging),
                          site_dir=str(out), strict=True)
+    if config_file != EDITIONS[0].config:
+        # Another edition is published in its folder below the English one (its canonical
+        # links, sitemap and feeds say so); mkdocs.ja.yml inherits the English address.
+        from kb.site import trust
+
+        edition = next(e for e in EDITIONS if e.config == config_file)
+        with i18n.speaking(edition.lang):
+            config.site_url = trust.edition_url()
     # Strict mode counts warnings with a handler of its own, which keeps Python from printing
     # them: say what each one is, or a broken link in docs/ fails the build unexplained.
     shown = logging.StreamHandler(sys.stderr)

@@ -675,7 +675,7 @@ class _State:
     def __init__(self, base: KnowledgeBase, env: jinja2.Environment, day: dt.date) -> None:
         self.base, self.env, self.day = base, env, day
         self.pages: dict[str, str] = {}
-        self.site_url = trust.site_url()
+        self.site_url = trust.edition_url()  # this edition's address (ja/ below the English)
         self.changes: dict[str, list[feeds.Change]] = {}
         """Each chip's China status changes, for the feeds (kb.site.feeds)."""
         self.chip_status = base.statuses(on=day)

@@ -109,6 +109,21 @@ class Citation:
         return f"@misc{{{bibtex_key(self.kind, self.id)},\n{body}\n}}"
 
 
+EDITION_FOLDERS = {"en": "", "ja": "ja/"}
+"""Where each edition sits inside the site (kb.site.build.EDITIONS builds them there)."""
+
+
+def edition_url(environ: dict[str, str] | None = None) -> str:
+    """The published address of the edition in the language in force."""
+    return site_url(environ) + EDITION_FOLDERS[i18n.language()]
+
+
+def downloads_path(rel: str) -> str:
+    """A download's path from the root of the edition in force: the downloads are made once,
+    at the site's root (the English edition's); another edition sits one folder down."""
+    return ("../" if EDITION_FOLDERS[i18n.language()] else "") + "downloads/" + rel
+
+
 def citation(page: str, record: Any, title: str, base_url: str) -> Citation | None:
     """The citation of a record page (``chips/<id>.md`` and the like); None for other pages."""
     folder, _, name = page.partition("/")
@@ -116,12 +131,15 @@ def citation(page: str, record: Any, title: str, base_url: str) -> Citation | No
         return None
     kind, api = RECORD_FOLDERS[folder]
     rid = name.removesuffix(".md")
-    json_path = f"downloads/api/{api}/{rid}.json"
+    json_path = f"api/{api}/{rid}.json"
+    # ``base_url`` is the edition's address; the downloads are at the site's.
+    folder_url = EDITION_FOLDERS[i18n.language()]
+    root_url = base_url.removesuffix(folder_url) if folder_url else base_url
     return Citation(
         kind=kind, id=rid, title=" ".join(str(title).split()),
         last_reviewed=getattr(record, "last_reviewed", None),
-        url=base_url + page_url(page), json_url=base_url + json_path,
-        json_href="../" + json_path,
+        url=base_url + page_url(page), json_url=root_url + "downloads/" + json_path,
+        json_href="../" + downloads_path(json_path),
         feed_href=f"../feeds/chips/{rid}.xml" if folder == "chips" else None)
 
 
