@@ -318,3 +318,25 @@ def names_from(base: Any) -> Callable[[str], str]:
            for rid, r in base.rules.items()},
     }
     return lambda rid: table.get(rid, rid)
+
+
+RECORD_WORDS = frozenset({
+    # A claim's verdict, and how a piece of evidence bears on it.
+    N_("supported"), N_("disputed"), N_("misleading"), N_("unverified"),
+    N_("supports"), N_("contradicts"), N_("qualifies"),
+    # How a figure is known, a source's kind and its reliability in words.
+    N_("official"), N_("reported"), N_("estimated"),
+    N_("regulation"), N_("datasheet"), N_("filing"), N_("analysis"), N_("news"),
+    N_("official-statement"), N_("reference"),
+    N_("reputable press or analyst"), N_("weak source"),
+    # The engine's answers, and the site's licence answers for China.
+    N_("controlled"), N_("not controlled"), N_("undetermined"),
+    N_("licence required"), N_("no licence required"),
+})
+"""Codes the records and the engine give in English words (the pages show them as they are in
+English), said in the reader's language."""
+
+
+def said(code: str) -> str:
+    """One of :data:`RECORD_WORDS` in the language in force; any other text as it is."""
+    return _(code) if code in RECORD_WORDS else code

@@ -526,6 +526,9 @@ def environment(cache: Path | None = None) -> jinja2.Environment:
     # are escaped like any {{ value }} (kb.site.markup.Said).
     env.install_gettext_callables(  # type: ignore[attr-defined]
         markup.gettext, markup.ngettext, newstyle=True)
+    # {% trans %} blocks are looked up with their whitespace collapsed, as kb.catalogs extracts
+    # them.
+    env.policies["ext.i18n.trimmed"] = True
     env.filters.update(
         h=markup.html_text, rich=markup.rich, link=markup.link, fmt=fmt,
         criterion=_criterion_words, country=country_names.name,
@@ -533,7 +536,7 @@ def environment(cache: Path | None = None) -> jinja2.Environment:
         field=words.field, fields=words.fields, policy=words.policy,
         instrument=words.instrument, kind=words.kind, share=words.share_value,
         group=_group_words, scope=words.scope, metric=words.measure,
-        day=i18n.day, list_of=i18n.list_of,
+        day=i18n.day, list_of=i18n.list_of, said=words.said,
     )
     env.globals.update(href=href, rel=rel, Markup=Markup, inf=bounds.INF)
     env.globals["picture"] = charts.picture  # a chart's wide and narrow files
