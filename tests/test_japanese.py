@@ -44,7 +44,8 @@ def test_every_page_has_its_twin_and_the_selector_links_them(site):
     english, japanese = _pages(site), _pages(site / "ja")
     assert len(english) > 150
     assert english == japanese
-    for rel in sorted(english):
+    # The 404 page is served for any missing address: its links start from the site's root.
+    for rel in sorted(english - {"404.html"}):
         for folder, other in ((site, site / "ja"), (site / "ja", site)):
             page = folder / rel
             links = _selector(page)
@@ -53,6 +54,11 @@ def test_every_page_has_its_twin_and_the_selector_links_them(site):
             there = "ja" if here == "en" else "en"
             assert (page.parent / links[there]).resolve() == (other / rel).resolve(), rel
             assert (page.parent / links[here]).resolve() == page.resolve(), rel
+
+
+def test_the_404_pages_link_the_other_home_page_from_the_site_root(site):
+    assert _selector(site / "404.html")["ja"] == "/ja/index.html"
+    assert _selector(site / "ja" / "404.html")["en"] == "/ja/../index.html"
 
 
 def test_japanese_pages_say_they_are_japanese(site):
@@ -101,7 +107,8 @@ def test_a_chip_page_shows_the_japanese_engine_answer(site, base):
     with i18n.speaking("ja"):
         ja = translations.edition(base, "ja")
         verdict = ja.verdict("nvidia-h20", on="2025-04-20", destination="CN")
-        english = base.verdict("nvidia-h20", on="2025-04-20", destination="CN")
+    english = base.verdict("nvidia-h20", on="2025-04-20", destination="CN")
+    assert verdict.reasons != english.reasons
     assert verdict.value == english.value and verdict.by == english.by
     page = (site / "ja" / "chips" / "nvidia-h20.html").read_text(encoding="utf-8")
     text = html.unescape(re.sub(r"<[^>]+>", "", page))
@@ -111,7 +118,8 @@ def test_a_chip_page_shows_the_japanese_engine_answer(site, base):
         today = ja.verdict("nvidia-h20", on=None, destination="CN")
     for reason in today.reasons:
         assert reason in " ".join(text.split()), reason
-    assert not any(r in text for r in english.reasons if re.search("[a-z]{4}", r))
+    left = [r for r in english.reasons if re.search("[a-z]{4}", r) and r in text]
+    assert left == []
 
 
 def test_rule_text_comes_from_the_translations(site, base):
@@ -142,16 +150,16 @@ def test_a_stale_translation_is_shown_as_english_with_a_mark(base):
 def test_the_numbers_page_in_both_languages(site, base):
     retold = sorted(c for c in base.claims if c.startswith("ja-retelling-"))
     assert len(retold) == 6
-    english = (site / "numbers.html").read_text(encoding="utf-8")
-    japanese = (site / "ja" / "numbers.html").read_text(encoding="utf-8")
+    english = html.unescape((site / "numbers.html").read_text(encoding="utf-8"))
+    japanese = html.unescape((site / "ja" / "numbers.html").read_text(encoding="utf-8"))
     assert "Are these numbers right?" in english and "この数字は本当か" in japanese
     for cid in retold:
         claim = base.claims[cid]
         assert claim.verdict and claim.evidence
         ja_statement = translations.text(claim, "statement", "ja")
         assert ja_statement[1], cid
-        assert html.escape(claim.statement, quote=False) in english, cid
-        assert html.escape(ja_statement[0], quote=False) in japanese, cid
+        assert claim.statement in english, cid
+        assert ja_statement[0] in japanese, cid
         assert f'href="claims/{cid}.html"' in english and f'href="claims/{cid}.html"' in japanese
 
 
@@ -166,7 +174,7 @@ def test_the_glossary_gives_the_terms_japanese_staff_use(site):
 def test_the_english_site_is_the_same_with_or_without_the_japanese(site, base, tmp_path):
     alone = build.build_site(base, tmp_path / "alone", languages=("en",))
     assert not (alone / "ja").exists()
-    compared = filecmp.dircmp(alone, site, ignore=["ja", ".kb-manifest.json"])
+    compared = filecmp.dircmp(alone, site, ignore=["ja", ".kb-output.json"])
 
     def differing(cmp: filecmp.dircmp, prefix: str = "") -> list[str]:
         # dircmp compares by size and time first: compare the bytes.
@@ -212,22 +220,27 @@ def _results(page, query: str) -> list[str]:
     else:
         box.click()
     hrefs: list[str] = []
-    # The index loads in the background: retype until results for this query stand.
-    for _ in range(20):
-        box.fill("")
-        box.press_sequentially(query, delay=20)
+    # The index loads in the background (seconds, with Japanese segmented in the browser):
+    # enter the query again now and then until results for it stand.
+    for attempt in range(80):
+        if attempt % 6 == 0:
+            box.fill("")
+            page.wait_for_timeout(100)
+            box.fill(query)  # as an input method commits it: the whole word at once
         page.wait_for_timeout(500)
         hrefs = page.eval_on_selector_all(
             ".md-search-result__item > a", "els => els.map(e => e.getAttribute('href'))")
         if hrefs:
             break
-    return [re.sub(r"[?#].*$", "", h) for h in hrefs]
+    return [re.sub(r"\?[^#]*", "", h) for h in hrefs]
 
 
 @pytest.mark.parametrize(("query", "wanted"), [
-    ("輸出規制", "rules/index.html"),
-    ("性能密度", "glossary.html"),
-    ("H20", "chips/nvidia-h20.html"),
+    # The glossary's entry for the EAR, and the rules themselves.
+    ("輸出規制", ["glossary.html#ear", "rules/"]),
+    # The glossary, which defines it.
+    ("性能密度", ["glossary.html"]),
+    ("H20", ["chips/nvidia-h20.html"]),
 ])
 def test_japanese_search_finds_its_pages(browser, served, query, wanted):
     page = browser.new_page(viewport={"width": 1366, "height": 900})
@@ -236,8 +249,9 @@ def test_japanese_search_finds_its_pages(browser, served, query, wanted):
     page.goto(f"{served}/ja/index.html")
     found = _results(page, query)
     assert found, query
-    assert any(h.endswith(wanted) for h in found[:5]), (query, found[:8])
-    assert all("/ja/" in (served + "/ja/" + h) for h in found)
+    for want in wanted:
+        assert any(want in h for h in found[:5]), (query, want, found[:8])
+    assert all(h.startswith(f"{served}/ja/") for h in found), found[:3]
     assert errors == []
     page.close()
 
