@@ -260,7 +260,7 @@ def test_both_editions_work_from_disk(browser, site):
     for folder in (site, site / "ja"):
         page = browser.new_page(viewport={"width": 390, "height": 844})
         errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
         page.goto((folder / "chips" / "nvidia-h20.html").as_uri())
         page.locator("#kb-find").fill("910B")
         found = page.eval_on_selector_all("#kb-find-results a",
