@@ -274,3 +274,18 @@ def test_both_editions_work_from_disk(browser, site):
         assert page.locator("html").get_attribute("lang") == other
         assert errors == []
         page.close()
+
+
+def test_the_japanese_configuration_differs_from_the_english_only_where_it_must():
+    from mkdocs.config import load_config
+
+    english = load_config(str(ROOT / "mkdocs.yml"))
+    japanese = load_config(str(ROOT / "mkdocs.ja.yml"))
+    assert japanese.theme["language"] == "ja"
+    assert japanese.markdown_extensions == english.markdown_extensions
+    ours = dict(japanese.mdx_configs)
+    slugify = ours["toc"].pop("slugify")
+    assert slugify("性能密度 (TPP)", "-") == "性能密度-tpp"
+    assert ours == english.mdx_configs
+    assert japanese.extra["editions"] and japanese.extra["edition"] == "ja"
+    assert set(japanese.extra["words"]) == set(english.extra["words"])
