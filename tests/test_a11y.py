@@ -55,6 +55,12 @@ PAGES = {
     "downloads": "/downloads.html",
     "contributing": "/contributing.html",
     "not-found": "/404.html",
+    "numbers": "/numbers.html",
+    # The Japanese edition: the same templates, Japanese words (lang="ja", wrapping, the charts).
+    "ja-home": "/ja/index.html",
+    "ja-chip": "/ja/chips/huawei-ascend-910b.html",
+    "ja-rule": "/ja/rules/us-bis-2023-10-advanced-computing.html",
+    "ja-numbers": "/ja/numbers.html",
 }
 RECORD_FOLDERS = ("chips", "rules", "vendors", "claims")
 VIEWPORTS = {"wide": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
@@ -120,7 +126,7 @@ def test_every_kind_of_page_is_checked(site: Path) -> None:
                    and p != f"/{folder}/index.html"]
         assert len(records) == 1, (folder, records)
     html_folders = {p.parent.name for p in site.glob("*/*.html")}
-    assert html_folders <= set(RECORD_FOLDERS), sorted(html_folders - set(RECORD_FOLDERS))
+    assert html_folders <= {*RECORD_FOLDERS, "ja"}, sorted(html_folders - set(RECORD_FOLDERS))
     for path in checked:
         assert (site / path.lstrip("/")).is_file(), path
 

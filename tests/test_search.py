@@ -310,5 +310,19 @@ def test_glossary_cites_only_what_the_records_cite(base):
     linked = re.findall(r"href=\"rules/([a-z0-9-]+)\.html\"", text)
     assert linked and set(linked) <= set(base.rules), set(linked) - set(base.rules)
     # Each entry names where it comes from.
+    # The section on the rules' Japanese names cites a page for each name, in its table.
+    names = re.compile(r"^## (The rules' Japanese names$|.*#the-rules-japanese-names)", re.M)
     for entry in re.split(r"\n(?=#{2,3} )", text.split("\n## ", 1)[1]):
-        assert re.search(r"Source:\s|No rule defines it", " ".join(entry.split())), entry[:60]
+        if names.match(entry):
+            assert "https://" in entry
+            continue
+        assert re.search(r"Source:\s|No rule defines (it|them)", " ".join(entry.split())), entry[:60]
+    # The Japanese glossary: the same citations and rule links, each entry with its source too.
+    ja = (GLOSSARY.parent / "ja" / "glossary.md").read_text(encoding="utf-8")
+    assert set(re.findall(r"\b\d{2} FR \d+\b", ja)) <= citations
+    assert set(re.findall(r"FR Doc\. (\d{4}-\d{5})", ja)) <= numbers
+    assert set(re.findall(r"href=\"rules/([a-z0-9-]+)\.html\"", ja)) <= set(base.rules)
+    assert re.findall(r"^## .*\{#([a-z0-9-]+)\}", ja, re.M) == re.findall(
+        r"^## .*\{#([a-z0-9-]+)\}", text, re.M)
+    for entry in re.split(r"\n(?=#{2,3} )", ja.split("\n## ", 1)[1]):
+        assert names.match(entry) or re.search(r"出典|定義する規則はない", entry), entry[:60]

@@ -540,6 +540,7 @@ def environment(cache: Path | None = None) -> jinja2.Environment:
     )
     env.globals.update(href=href, rel=rel, Markup=Markup, inf=bounds.INF)
     env.globals["picture"] = charts.picture  # a chart's wide and narrow files
+    env.globals["downloads"] = trust.downloads_path  # made once, at the site's root
     return env
 
 
