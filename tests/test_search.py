@@ -316,7 +316,8 @@ def test_glossary_cites_only_what_the_records_cite(base):
         if names.match(entry):
             assert "https://" in entry
             continue
-        assert re.search(r"Source:\s|No rule defines (it|them)", " ".join(entry.split())), entry[:60]
+        flat = " ".join(entry.split())
+        assert re.search(r"Source:\s|No rule defines (it|them)", flat), entry[:60]
     # The Japanese glossary: the same citations and rule links, each entry with its source too.
     ja = (GLOSSARY.parent / "ja" / "glossary.md").read_text(encoding="utf-8")
     assert set(re.findall(r"\b\d{2} FR \d+\b", ja)) <= citations
