@@ -158,3 +158,22 @@ def test_the_staging_folder_of_another_project_is_not_mistaken_for_this_one(coun
     (other / "records" / "README.md").write_text("another\n", encoding="utf-8")
     build_site(kb.load(other / "records"), out=tmp_path / "second", force=True)
     assert _draws(counted) == 2
+
+
+def test_each_edition_keeps_its_own(counted, tmp_path):
+    """A build of English alone leaves the Japanese charts reusable, and the other way round
+    a two-language build reuses the English ones."""
+    shutil.copy(Path(__file__).resolve().parent.parent / "mkdocs.ja.yml", counted)
+    records = counted / "records"
+    both = build_site(kb.load(records), out=tmp_path / "both", force=True)
+    assert _draws(counted) == 2  # English, then Japanese
+    assert (counted / assetcache.key_file("ja")).is_file()
+    english = build_site(kb.load(records), out=tmp_path / "en", force=True, languages=("en",))
+    assert _draws(counted) == 2
+    assert not (english / "ja").exists()
+    (counted / assetcache.KEY_FILE).unlink()  # the English ones made afresh, the Japanese kept
+    again = build_site(kb.load(records), out=tmp_path / "again", force=True)
+    assert _draws(counted) == 3
+    _same_tree(both, again)
+    ja_chart = next((counted / "build" / "docs-ja" / build.CHARTS).glob("*.svg"))
+    assert ja_chart.read_bytes() == (both / "ja" / build.CHARTS / ja_chart.name).read_bytes()

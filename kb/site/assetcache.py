@@ -24,6 +24,13 @@ from pathlib import Path
 import kb
 
 KEY_FILE = Path("build") / "cache" / "assets.json"
+"""The English edition's key; each other edition has its own (:func:`key_file`), so that a build
+of one edition leaves another's charts reusable."""
+
+
+def key_file(lang: str = "en") -> Path:
+    """The key of an edition's charts and downloads, relative to the project."""
+    return KEY_FILE if lang == "en" else KEY_FILE.with_name(f"assets-{lang}.json")
 PACKAGE = Path(kb.__file__).parent
 FORMAT = 1
 # What draws the charts and writes the downloads, besides kb itself.
@@ -70,11 +77,12 @@ def _listing(staging: Path, folders: tuple[Path, ...]) -> dict[str, list[int]]:
     return listing
 
 
-def reusable(root: Path, staging: Path, digest: str, folders: tuple[Path, ...]) -> bool:
+def reusable(root: Path, staging: Path, digest: str, folders: tuple[Path, ...],
+             lang: str = "en") -> bool:
     """Whether ``staging`` still holds the charts and downloads made from ``digest``'s inputs,
     unchanged since the build that made them."""
     try:
-        kept = json.loads((root / KEY_FILE).read_text(encoding="utf-8"))
+        kept = json.loads((root / key_file(lang)).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
     return (isinstance(kept, dict) and kept.get("format") == FORMAT
@@ -90,14 +98,15 @@ def cache_folder(root: Path) -> Path | None:
     return root / KEY_FILE.parent
 
 
-def forget(root: Path) -> None:
+def forget(root: Path, lang: str = "en") -> None:
     """Drop the key: the staged charts and downloads are about to change."""
-    (root / KEY_FILE).unlink(missing_ok=True)
+    (root / key_file(lang)).unlink(missing_ok=True)
 
 
-def remember(root: Path, staging: Path, digest: str, folders: tuple[Path, ...]) -> None:
+def remember(root: Path, staging: Path, digest: str, folders: tuple[Path, ...],
+             lang: str = "en") -> None:
     """Record that ``staging`` now holds the charts and downloads made from ``digest``'s inputs."""
-    key = root / KEY_FILE
+    key = root / key_file(lang)
     if cache_folder(root) is None:
         return  # never written through a link: the next build makes them afresh
     key.parent.mkdir(parents=True, exist_ok=True)

@@ -307,9 +307,6 @@ def build_site(base: KnowledgeBase, out: Path | None = None, jobs: int | None = 
         outputs.check_owned(folder, force)
     jobs = jobs or usable_cpus()
     helpers = render.render_helpers(len(base.chips), jobs - 1)
-    # What the assets process makes, by the folder it goes to inside the site; each is staged
-    # at the same place under its edition's staging folder.
-    made_for = [(e, sub) for e in chosen for sub in e.assets]
     with ExitStack() as stack:
         for folder in stagings.values():
             stack.enter_context(outputs.owned_folder(folder, force))
@@ -322,24 +319,25 @@ def build_site(base: KnowledgeBase, out: Path | None = None, jobs: int | None = 
         tmp = new / ".kb-assets"
         assets: Pending[dict[str, tuple[list[str], list[str]]]] | None = None
         # Charts and downloads the staging folders already hold for these very inputs are
-        # used as they are (kb.site.assetcache); otherwise they are made again.
+        # used as they are (kb.site.assetcache); otherwise they are made again, by edition.
         digest = assetcache.inputs_digest(base.root)
-        listed = _listed(made_for)
-        kept = assetcache.reusable(root, staging.parent, digest, listed)
-        if helpers or not kept:
+        # Each edition's: a build of English alone leaves the Japanese charts reusable.
+        make = [e for e in chosen if not assetcache.reusable(
+            root, stagings[e.lang], digest, e.assets, e.lang)]
+        if helpers or make:
             # The pages, the charts and the downloads all ask for every chip's answers: worked
             # out once here, before any process forks.
             base.engine.evaluate_all()
         # Nothing here needs the collector to rescan the records loaded so far.
         gc.freeze()
-        plan = [(e.lang, [str(sub) for sub in e.assets]) for e in chosen]
+        plan = [(e.lang, [str(sub) for sub in e.assets]) for e in make]
         try:
             with _source_date(base):
-                if not helpers and not kept:
+                if not helpers and make:
                     assets = Pending(_make_assets, base, str(tmp), str(staging.parent), plan)
                 for edition in chosen:
                     stage(base, root, stagings[edition.lang], helpers, edition)
-                    if assets is None and not kept:
+                    if assets is None and make:
                         assets = Pending(_make_assets, base, str(tmp), str(staging.parent),
                                          plan)
                     logging.getLogger("mkdocs").setLevel(logging.WARNING)
@@ -356,16 +354,17 @@ def build_site(base: KnowledgeBase, out: Path | None = None, jobs: int | None = 
             raise
         finally:
             gc.unfreeze()
-        if not kept:
-            assetcache.forget(root)
-            for edition, sub in made_for:
+        for edition in make:
+            assetcache.forget(root, edition.lang)
+            for sub in edition.assets:
                 changed, removed = made[_where(edition, sub)]
                 # mkdocs copied the last ones from the staging folder into the site: write
                 # only what changed, there (for `kb serve` and the Zensical check) and in the
                 # site.
                 for dst in (stagings[edition.lang] / sub, new / edition.folder / sub):
                     apply_diff(tmp / _where(edition, sub), dst, changed, removed)
-            assetcache.remember(root, staging.parent, digest, listed)
+            assetcache.remember(root, stagings[edition.lang], digest, edition.assets,
+                                edition.lang)
         if tmp.exists():
             shutil.rmtree(tmp)
     return out
@@ -374,11 +373,6 @@ def build_site(base: KnowledgeBase, out: Path | None = None, jobs: int | None = 
 def _where(edition: Edition, sub: Path) -> str:
     """Where an edition's charts or downloads go inside the site."""
     return (Path(edition.folder) / sub).as_posix()
-
-
-def _listed(made_for: list[tuple[Edition, Path]]) -> tuple[Path, ...]:
-    """The staged asset folders, relative to ``build/``, that the asset cache describes."""
-    return tuple(Path(e.staging) / sub for e, sub in made_for)
 
 
 CHARTS = Path("assets") / "charts"
