@@ -536,7 +536,7 @@ def environment(cache: Path | None = None) -> jinja2.Environment:
         field=words.field, fields=words.fields, policy=words.policy,
         instrument=words.instrument, kind=words.kind, share=words.share_value,
         group=_group_words, scope=words.scope, metric=words.measure,
-        day=i18n.day, list_of=i18n.list_of, said=words.said,
+        day=i18n.day, list_of=i18n.list_of, said=words.said, why=bounds.why,
     )
     env.globals.update(href=href, rel=rel, Markup=Markup, inf=bounds.INF)
     env.globals["picture"] = charts.picture  # a chart's wide and narrow files
