@@ -5,15 +5,13 @@ Japanese words, and the English site the same whether or not it is built."""
 from __future__ import annotations
 
 import filecmp
-import functools
 import html
-import http.server
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import serving
 
 import kb
 from kb import catalogs, i18n, translations
@@ -200,15 +198,8 @@ def test_asking_for_an_unknown_edition_is_refused(base, tmp_path):
 
 @pytest.fixture(scope="module")
 def served(site: Path) -> Iterator[str]:
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                             functools.partial(Quiet, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serving.served(site) as url:
+        yield url
 
 
 def _results(page, query: str) -> list[str]:

@@ -4,15 +4,13 @@ search both work over HTTP and from disk (file://)."""
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import serving
 
 import kb
 from kb.site import build, finder
@@ -28,15 +26,8 @@ def site(tmp_path_factory: pytest.TempPathFactory, base: kb.KnowledgeBase) -> Pa
 
 @pytest.fixture(scope="module")
 def served(site: Path) -> Iterator[str]:
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                             functools.partial(Quiet, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serving.served(site) as url:
+        yield url
 
 
 def _page(browser, width: int = 1366, height: int = 900):
