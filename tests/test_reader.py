@@ -74,6 +74,8 @@ def test_could_nvidia_sell_the_h20_to_china_in_june_2025_and_why(site, base, bro
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     page.goto((site / "chips" / "index.html").as_uri())
     page.get_by_role("link", name=re.compile(r"^NVIDIA HGX H20\b")).first.click()
+    # The click commits the navigation; the page may still be arriving.
+    page.wait_for_load_state("load")
     page.select_option(".kb-ship select", "CN")
     page.fill(".kb-ship input[type=date]", "2025-06-01")
     page.dispatch_event(".kb-ship input[type=date]", "input")
@@ -94,6 +96,7 @@ def test_which_chips_did_the_october_2023_rule_newly_catch(site, base, browser):
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     page.goto((site / "rules" / "index.html").as_uri())
     page.get_by_role("link", name="October 2023 advanced computing rule").first.click()
+    page.wait_for_load_state("load")
     text = page.locator("article").inner_text()
     section = text[text.index("Newly controlled"):]
     section = section[:section.index("\n\n", 40)] if "\n\n" in section[40:] else section
@@ -119,6 +122,7 @@ def test_what_is_the_h100s_tpp_and_how_was_it_computed(site, base, browser):
     page = browser.new_page(viewport={"width": 390, "height": 844})
     page.goto((site / "chips" / "index.html").as_uri())
     page.get_by_role("link", name=re.compile(r"^NVIDIA H100 SXM")).first.click()
+    page.wait_for_load_state("load")
     text = page.locator("article").inner_text()
     chip = base.chips["nvidia-h100-sxm"]
     tpp = format_number(chip.tpp)
@@ -132,6 +136,7 @@ def test_what_share_does_nvidia_have_according_to_whom(site, base, browser):
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     page.goto((site / "index.html").as_uri())
     page.get_by_role("link", name="Market share").first.click()
+    page.wait_for_load_state("load")
     text = page.locator("article").inner_text()
     from kb import words
 
