@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
-import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +22,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po, write_po
 
-from kb.i18n import LANGUAGES, catalog_path
+from kb.i18n import LANGUAGES, catalog_path, placeholders
 
 PACKAGE = Path(__file__).parent
 TEMPLATES = PACKAGE / "site" / "templates"
@@ -112,13 +111,6 @@ def updated(lang: str, source: Catalog | None = None) -> Catalog:
     return catalog
 
 
-_PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}|%\([A-Za-z_][A-Za-z0-9_]*\)s")
-
-
-def _placeholders(text: str) -> list[str]:
-    return sorted(_PLACEHOLDER.findall(text))
-
-
 def problems(lang: str, source: Catalog | None = None) -> list[str]:
     """What keeps ``lang``'s catalog from saying every message the code marks."""
     source = source or template()
@@ -144,11 +136,11 @@ def problems(lang: str, source: Catalog | None = None) -> list[str]:
             found.append(f"{where}: {key!r} (used in {used}) is marked fuzzy; check it")
         else:
             ids = message.id if isinstance(message.id, tuple | list) else (message.id,)
-            want = _placeholders(ids[-1])
+            want = placeholders(ids[-1])
             for string in strings:
-                if _placeholders(string) != want:
+                if placeholders(string) != want:
                     found.append(f"{where}: {key!r}: the translation's placeholders "
-                                 f"{_placeholders(string)} differ from the English {want}")
+                                 f"{placeholders(string)} differ from the English {want}")
     for message in catalog:
         if message.id and source.get(message.id, message.context) is None:
             key = message.id if isinstance(message.id, str) else message.id[0]

@@ -17,7 +17,7 @@ import datetime as dt
 import functools
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -64,13 +64,24 @@ def messages(lang: str) -> dict[str | tuple[str, str], str | tuple[str, ...]]:
     for message in catalog:
         if not message.id or message.fuzzy:
             continue
+        # A translation whose placeholders differ from the English would fail where it is
+        # said: it is left out, as an untranslated one (the catalog check names both).
         if isinstance(message.id, tuple | list):
             forms = tuple(message.string)
-            if all(forms):
+            if all(forms) and all(placeholders(f) == placeholders(message.id[1])
+                                  for f in forms):
                 found[(message.id[0], message.id[1])] = forms
-        elif message.string:
+        elif message.string and placeholders(message.string) == placeholders(message.id):
             found[message.id] = message.string
     return found
+
+
+_PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}|%\([A-Za-z_][A-Za-z0-9_]*\)s")
+
+
+def placeholders(text: str) -> list[str]:
+    """The named placeholders of a message ({day} in Python, %(day)s in templates), sorted."""
+    return sorted(_PLACEHOLDER.findall(text))
 
 
 def gettext(message: str) -> str:
@@ -122,16 +133,6 @@ def day(value: dt.date | str | None) -> str:
     if mday:
         said += f"{int(mday)}日"
     return said
-
-
-def list_of(items: Iterable[str], conjunction: str = "and") -> str:
-    """Items as a sentence lists them: "A, B and C" in English, 「A、B、C」 in Japanese."""
-    items = list(items)
-    if _language.get() == "ja":
-        return "、".join(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
 
 
 def script_catalog(lang: str) -> str:

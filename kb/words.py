@@ -97,22 +97,24 @@ def and_list(items: list[str], word: str = "and") -> str:
     the language in force lists them."""
     if len(items) < 2:
         return "".join(items)
-    if i18n.language() == "ja":
-        return "、".join(items) if word == "and" else "、".join(items[:-1]) + "または" + items[-1]
-    return ", ".join(items[:-1]) + f" {word} " + items[-1]
+    last = N_("{items} and {last}") if word == "and" else N_("{items} or {last}")
+    return _(last).format(items=_(", ").join(items[:-1]), last=items[-1])
 
 
 def alternatives(items: list[str] | tuple[str, ...]) -> str:
     """Items as alternatives, each named in full: "A or B or C"."""
-    return _fold(N_("{first} or {second}"), list(items))
+    return fold(N_("{first} or {second}"), items)
 
 
 def both(items: list[str] | tuple[str, ...]) -> str:
     """Conditions that hold together, each named in full: "A and B and C"."""
-    return _fold(N_("{first} and {second}"), list(items))
+    return fold(N_("{first} and {second}"), items)
 
 
-def _fold(message: str, items: list[str]) -> str:
+def fold(message: str, items: Any) -> str:
+    """Items joined two at a time by ``message`` (a catalog message with ``{first}`` and
+    ``{second}``), so that each language orders and joins them its own way."""
+    items = list(items)
     if not items:
         return ""
     said = items[0]
@@ -123,7 +125,7 @@ def _fold(message: str, items: list[str]) -> str:
 
 def clauses(items: list[str] | tuple[str, ...]) -> str:
     """Clauses of one reason, one after another: "A; B" in English, 「A。B」 in Japanese."""
-    return ("；" if i18n.language() == "ja" else "; ").join(items)
+    return _("; ").join(items)
 
 
 CONVENTIONS = {"bis_applicable": N_("all logic dies, as ECCN 3A090 counts them"),
@@ -259,7 +261,7 @@ def _criterion(value: Any, name: Callable[[str], str], top: bool = False) -> str
         if key == "all":
             parts.append(and_list([_criterion(c, name) for c in part], "and"))
         elif key == "any":
-            inner = _fold(N_("{first}; or {second}"), [_criterion(c, name) for c in part])
+            inner = fold(N_("{first}; or {second}"), [_criterion(c, name) for c in part])
             parts.append(inner if top else _("either {alternatives}").format(alternatives=inner))
         elif key == "not_":
             if part.control is not None and len(part.parts()) == 1:
@@ -314,8 +316,7 @@ def names_from(base: Any) -> Callable[[str], str]:
     table: Mapping[str, str] = {
         **{cid: c.name for cid, c in base.chips.items()},
         **{oid: o.name for oid, o in base.organizations.items()},
-        **{rid: (r.short_title if lang == "en" else text(r, "short_title", lang)[0])
-           for rid, r in base.rules.items()},
+        **{rid: text(r, "short_title", lang)[0] for rid, r in base.rules.items()},
     }
     return lambda rid: table.get(rid, rid)
 

@@ -280,3 +280,23 @@ def test_the_japanese_configuration_differs_from_the_english_only_where_it_must(
     assert ours == english.mdx_configs
     assert japanese.extra["editions"] and japanese.extra["edition"] == "ja"
     assert set(japanese.extra["words"]) == set(english.extra["words"])
+
+
+def test_a_translation_with_other_placeholders_is_reported_and_not_said(tmp_path, monkeypatch):
+    catalog = catalogs.read("ja")
+    message = catalog.get("in force for this chip from {day}, before the rule's {start}: {note}")
+    assert message is not None and message.string
+    message.string = message.string.replace("{day}", "{date}")
+    copy = tmp_path / "kb.po"
+    copy.write_bytes(catalogs.written(catalog))
+    monkeypatch.setattr(catalogs, "catalog_path", lambda lang: copy)
+    monkeypatch.setattr(i18n, "catalog_path", lambda lang: copy)
+    i18n.messages.cache_clear()
+    try:
+        assert any("placeholders" in p and "{date}" in p for p in catalogs.problems("ja"))
+        with i18n.speaking("ja"):  # said in English, not failing where it is formatted
+            said = i18n._(message.id)
+        assert said == message.id
+        assert said.format(day="d", start="s", note="n")
+    finally:
+        i18n.messages.cache_clear()

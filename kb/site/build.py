@@ -17,7 +17,6 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from kb.cleanup import Watcher
 from kb.errors import KBError, RecordsInvalid
 from kb.knowledge import KnowledgeBase
 from kb.site import assetcache
+from kb.site.editions import ASSETS, CHARTS, DOWNLOADS, EDITIONS, Edition, edition_of
 from kb.site.forked import HelperFailed, Pending, can_fork, usable_cpus
 
 
@@ -42,27 +42,6 @@ def project_root(records: Path) -> Path:
         raise BuildError(f"{records} are the records shipped inside the installed package; "
                          "run kb build in a checkout of the knowledge base")
     return root
-
-
-@dataclass(frozen=True)
-class Edition:
-    """One language's site: its mkdocs configuration, where its pages are staged (under
-    ``build/``) and where it goes inside the site (English at the root)."""
-
-    lang: str
-    config: str
-    staging: str
-    folder: str
-
-    @property
-    def assets(self) -> tuple[Path, ...]:
-        """What the assets process makes for this edition (the downloads are the records',
-        made once, in English; the other editions link them)."""
-        return ASSETS if self.lang == "en" else (CHARTS,)
-
-
-EDITIONS = (Edition("en", "mkdocs.yml", "docs", ""),
-            Edition("ja", "mkdocs.ja.yml", "docs-ja", "ja"))
 
 
 def editions(root: Path, languages: tuple[str, ...] | None = None) -> tuple[Edition, ...]:
@@ -254,8 +233,8 @@ def mkdocs_build(root: Path, staging: Path, out: Path, jobs: int = 1,
         # links, sitemap and feeds say so); mkdocs.ja.yml inherits the English address.
         from kb.site import trust
 
-        edition = next(e for e in EDITIONS if e.config == config_file)
-        with i18n.speaking(edition.lang):
+        other = next(e for e in EDITIONS if e.config == config_file)
+        with i18n.speaking(other.lang):
             config.site_url = trust.edition_url()
     # Strict mode counts warnings with a handler of its own, which keeps Python from printing
     # them: say what each one is, or a broken link in docs/ fails the build unexplained.
@@ -375,11 +354,6 @@ def _where(edition: Edition, sub: Path) -> str:
     return (Path(edition.folder) / sub).as_posix()
 
 
-CHARTS = Path("assets") / "charts"
-DOWNLOADS = Path("downloads")
-ASSETS = (CHARTS, DOWNLOADS)
-
-
 def _make_assets(records: KnowledgeBase | str, folder: str, staged: str | None = None,
                  plan: list[tuple[str, list[str]]] | None = None
                  ) -> dict[str, tuple[list[str], list[str]]]:
@@ -395,7 +369,7 @@ def _make_assets(records: KnowledgeBase | str, folder: str, staged: str | None =
     plan = plan or [("en", [str(sub) for sub in ASSETS])]
     differences: dict[str, tuple[list[str], list[str]]] = {}
     for lang, subs in plan:
-        edition = next(e for e in EDITIONS if e.lang == lang)
+        edition = edition_of(lang)
         for sub in map(Path, subs):
             where = _where(edition, sub)
             with i18n.speaking(lang):

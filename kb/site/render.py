@@ -117,15 +117,6 @@ def _listed(items: Any) -> str:
     return _(", ").join(items)
 
 
-def _either(items: Any) -> str:
-    """"A or B" (one message per pair, so the language orders them)."""
-    items = list(items)
-    text = items[0] if items else ""
-    for item in items[1:]:
-        text = _("{items} or {item}").format(items=text, item=item)
-    return text
-
-
 def reach_text(base: KnowledgeBase, reach: Any) -> str:
     if reach is None:
         return _("not stated")
@@ -256,15 +247,13 @@ def _open_words(res: Any) -> str:
     498.92 mm²"; else the figures it turns on)."""
     conditions = list(dict.fromkeys(d.condition for d in res.deciders if d.condition))
     if conditions:
-        text = conditions[0]
-        for condition in conditions[1:]:
-            text = _("{conditions} or if {condition}").format(conditions=text,
-                                                              condition=condition)
-        return _("caught if {conditions}").format(conditions=text)
+        return _("caught if {conditions}").format(
+            conditions=words.fold(N_("{first} or if {second}"), conditions))
     fields = list(dict.fromkeys(_(_FIELD_WORDS[m]) if m in _FIELD_WORDS else m.replace("_", " ")
                                 for m in res.missing))
     if not fields:
         return _("undetermined")
+    # Not words.both: the fields a figure is missing from are listed, not conditions joined.
     text = fields[0]
     for name in fields[1:]:
         text = _("{fields} and {field}").format(fields=text, field=name)
@@ -536,7 +525,7 @@ def environment(cache: Path | None = None) -> jinja2.Environment:
         field=words.field, fields=words.fields, policy=words.policy,
         instrument=words.instrument, kind=words.kind, share=words.share_value,
         group=_group_words, scope=words.scope, metric=words.measure,
-        day=i18n.day, list_of=i18n.list_of, said=words.said, why=bounds.why,
+        day=i18n.day, said=words.said, why=bounds.why,
     )
     env.globals.update(href=href, rel=rel, Markup=Markup, inf=bounds.INF)
     env.globals["picture"] = charts.picture  # a chart's wide and narrow files
@@ -760,7 +749,7 @@ class _State:
                       history=base.history(chip, "CN", today=self.day),
                       terms=bounds.operand_intervals(chip),
                       operand=bounds.setting_operand(chip),
-                      bits={op: _either(map(str, metrics.BIT_LENGTHS.get(op, (b,))))
+                      bits={op: words.alternatives(map(str, metrics.BIT_LENGTHS.get(op, (b,))))
                             for op, b in metrics.BIT_LENGTH.items()},
                       variants=sorted(self.variants_of.get(chip.id, [])),
                       shares=self.shares_of.get(chip.vendor, []),

@@ -25,6 +25,7 @@ import nh3
 from kb import i18n, outputs
 from kb.errors import KBError
 from kb.i18n import N_, _
+from kb.site.editions import edition_of
 
 DEFAULT_SITE_URL = "http://127.0.0.1:8000/"
 SITE_URL_VARIABLE = "KB_SITE_URL"
@@ -109,19 +110,15 @@ class Citation:
         return f"@misc{{{bibtex_key(self.kind, self.id)},\n{body}\n}}"
 
 
-EDITION_FOLDERS = {"en": "", "ja": "ja/"}
-"""Where each edition sits inside the site (kb.site.build.EDITIONS builds them there)."""
-
-
 def edition_url(environ: dict[str, str] | None = None) -> str:
     """The published address of the edition in the language in force."""
-    return site_url(environ) + EDITION_FOLDERS[i18n.language()]
+    return site_url(environ) + edition_of().prefix
 
 
 def downloads_path(rel: str) -> str:
     """A download's path from the root of the edition in force: the downloads are made once,
     at the site's root (the English edition's); another edition sits one folder down."""
-    return ("../" if EDITION_FOLDERS[i18n.language()] else "") + "downloads/" + rel
+    return ("../" if edition_of().prefix else "") + "downloads/" + rel
 
 
 def citation(page: str, record: Any, title: str, base_url: str) -> Citation | None:
@@ -133,7 +130,7 @@ def citation(page: str, record: Any, title: str, base_url: str) -> Citation | No
     rid = name.removesuffix(".md")
     json_path = f"api/{api}/{rid}.json"
     # ``base_url`` is the edition's address; the downloads are at the site's.
-    folder_url = EDITION_FOLDERS[i18n.language()]
+    folder_url = edition_of().prefix
     root_url = base_url.removesuffix(folder_url) if folder_url else base_url
     return Citation(
         kind=kind, id=rid, title=" ".join(str(title).split()),
